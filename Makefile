@@ -1,0 +1,94 @@
+# epmd_secure: plain GNU make. `make` builds ./epmd_secure; `make run` runs
+# it in the foreground on loopback; `make check` builds and runs every test.
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PKGS		= libevent_core libsystemd
+WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wformat=2 -Wwrite-strings -Wcast-qual -Wpointer-arith
+HARDEN		= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+		  -DEPMD_SECURE_VERSION='"$(VERSION)"' -MMD -MP
+LDHARDEN	= -pie -Wl,-z,relro,-z,now
+SANITIZE	?=
+ifneq ($(SANITIZE),)
+ALL_CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDHARDEN	+= -fsanitize=$(SANITIZE)
+endif
+
+# Pure modules: libc only, unit-tested and fuzzed on their own.
+PURE_SRCS	= wire.c registry.c acl.c util.c
+SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
+		  $(PURE_SRCS)
+BUILD		?= build
+OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_TESTS	= wire registry acl util
+UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
+
+all: epmd_secure
+
+deps-build:
+	@scripts/install-deps.sh build
+
+deps:
+	@scripts/install-deps.sh test
+
+epmd_secure: $(OBJS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
+	    $$($(PKG_CONFIG) --libs $(PKGS))
+
+$(BUILD)/%.o: %.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+# Unit tests link one pure module (plus util.c) and cmocka.
+$(BUILD)/test_%: tests/unit/test_%.c $(BUILD)/%.o $(BUILD)/util.o | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
+	    $(sort $(BUILD)/$*.o $(BUILD)/util.o) $(BUILD)/wire.o \
+	    $$($(PKG_CONFIG) --cflags --libs cmocka)
+$(BUILD)/test_wire $(BUILD)/test_util: $(BUILD)/wire.o
+
+unit: $(UNIT_BINS)
+
+run: deps-build
+	$(MAKE) epmd_secure
+	./epmd_secure -d -port $${ERL_EPMD_PORT:-4369}
+
+# check: a -Werror build, the unit tests plain and under ASan+UBSan, then
+# the integration tests against the real binaries. One summary line.
+check: deps
+	$(MAKE) CFLAGS="$(CFLAGS) -Werror" epmd_secure unit
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined \
+	    CFLAGS="-O1 -g -Werror" unit
+	tests/run.sh
+
+bench: deps
+	$(MAKE) epmd_secure
+	bench/run.sh
+
+install: epmd_secure
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 epmd_secure $(DESTDIR)$(SBINDIR)/epmd_secure
+	install -m 0644 man/epmd_secure.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/epmd_secure \
+	    $(DESTDIR)$(MANDIR)/man8/epmd_secure.8
+
+clean:
+	rm -rf $(BUILD) epmd_secure bench/loadgen
+
+.PHONY: all deps deps-build unit run check bench install uninstall clean
+
+-include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

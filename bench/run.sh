@@ -1,0 +1,427 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # scenario_* and trap handlers are called indirectly
+# Benchmark epmd_secure against stock epmd in the same run.
+#
+#   bench/run.sh                  the default scenarios (rss lookup idle)
+#   bench/run.sh default acl      the defaults, then scenario_acl
+#   bench/run.sh lookup           only the lookup scenario
+#   bench/run.sh --list           list the known scenarios
+#
+# Prints figures and informational PASS/MISS against the targets; never fails
+# on a figure.  Exit status is non-zero only when the harness itself broke
+# (loadgen does not build, a daemon does not start or dies, a step times out).
+#
+# Each scenario is a function scenario_NAME.  More can be dropped into
+# bench/scenarios/*.sh (sourced at start-up); bench/README.md lists the
+# helpers they can use.
+#
+# Environment:
+#   EPMD_SECURE        daemon under test            (default ./epmd_secure)
+#   EPMD_STOCK         reference daemon             (default /usr/bin/epmd)
+#   EPMD_SECURE_ARGS   extra daemon arguments       (default none)
+#   EPMD_STOCK_ARGS    extra daemon arguments       (default none)
+#   LOOKUP_SECS        seconds per lookup round     (default 2)
+#   LOOKUP_ROUNDS      rounds per daemon and level  (default 2, order alternates)
+#   CONCURRENCY        client counts                (default "1 16 64")
+#   IDLE_CONNS         idle connections to hold     (default 10000)
+#   KEEP_LOGS=1        keep the work directory (raw loadgen lines, daemon
+#                      logs); it is always kept when the harness breaks
+#   CC                 compiler for loadgen         (default cc)
+
+set -u
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+LOADGEN=$BENCH_DIR/loadgen
+
+EPMD_SECURE=${EPMD_SECURE:-$ROOT/epmd_secure}
+EPMD_STOCK=${EPMD_STOCK:-/usr/bin/epmd}
+EPMD_SECURE_ARGS=${EPMD_SECURE_ARGS:-}
+EPMD_STOCK_ARGS=${EPMD_STOCK_ARGS:-}
+LOOKUP_SECS=${LOOKUP_SECS:-2}
+LOOKUP_ROUNDS=${LOOKUP_ROUNDS:-2}
+CONCURRENCY=${CONCURRENCY:-"1 16 64"}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+KEEP_LOGS=${KEEP_LOGS:-0}
+CC=${CC:-cc}
+
+DEFAULT_SCENARIOS="rss lookup idle"
+NODE_NAME=bench
+
+# Targets (informational).
+TARGET_RATIO=0.95	# our lookups/s over stock's, at every concurrency
+TARGET_RSS_KIB=3072	# idle RSS, 3 MiB
+TARGET_CONN_KIB=2	# RSS per idle connection
+
+# The two daemons, by label; "secure" first.
+LABELS="secure stock"
+declare -A BIN ARGS PORT PID REGPID
+BIN[secure]=$EPMD_SECURE
+BIN[stock]=$EPMD_STOCK
+ARGS[secure]=$EPMD_SECURE_ARGS
+ARGS[stock]=$EPMD_STOCK_ARGS
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/epmd-bench.XXXXXX")
+cd "$WORK" || exit 1	# nothing stray lands in the caller's directory
+BROKEN=0
+PASSES=0
+MISSES=0
+SUMMARY=()
+CHILDREN=()		# every background process this script started
+VERDICT=
+LOOKUP=
+IDLE=
+
+# --------------------------------------------------------------------------
+# Plumbing
+# --------------------------------------------------------------------------
+
+cleanup() {
+	local p
+	trap - EXIT INT TERM
+	for p in "${CHILDREN[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${CHILDREN[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "$BROKEN" -ne 0 ] || [ "$KEEP_LOGS" = 1 ]; then
+		echo "logs kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; BROKEN=1; exit 130' INT TERM
+
+# broken MSG: report a harness failure and stop.  Call it in the current
+# shell (not inside $(...)), so that the exit and the cleanup happen.
+broken() {
+	echo "bench: HARNESS ERROR: $*" >&2
+	BROKEN=1
+	exit 1
+}
+
+# kv LINE KEY: value of KEY in a "k=v k=v" line.
+kv() {
+	local tok
+	for tok in $1; do
+		case $tok in
+		"$2="*) echo "${tok#*=}"; return 0 ;;
+		esac
+	done
+	echo ""
+}
+
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+fd_count() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# wait_for_line FILE REGEX TENTHS: wait for a line, at most TENTHS / 10 s.
+wait_for_line() {
+	local file=$1 re=$2 tries=$3
+	while [ "$tries" -gt 0 ]; do
+		grep -q -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# verdict WHAT OK: record one informational target check; sets VERDICT.
+verdict() {
+	if [ "$2" = 1 ]; then
+		PASSES=$((PASSES + 1))
+		SUMMARY+=("PASS  $1")
+		VERDICT=PASS
+	else
+		MISSES=$((MISSES + 1))
+		SUMMARY+=("MISS  $1")
+		VERDICT=MISS
+	fi
+}
+
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+check_alive() {
+	local l
+	for l in $LABELS; do
+		kill -0 "${PID[$l]}" 2>/dev/null ||
+		    broken "$l daemon (${BIN[$l]}, pid ${PID[$l]}) died; see $WORK/$l.log"
+	done
+}
+
+# --------------------------------------------------------------------------
+# Helpers for scenarios
+# --------------------------------------------------------------------------
+
+# start_daemon LABEL [EXTRA ARGS...]: start it on a fresh free port, wait
+# until it accepts, and register NODE_NAME on it (the registration is held
+# open by a loadgen child).  Sets PORT[LABEL], PID[LABEL], REGPID[LABEL].
+start_daemon() {
+	local l=$1 port tries
+	shift
+	port=$("$LOADGEN" freeport) || broken "no free port"
+	PORT[$l]=$port
+	# shellcheck disable=SC2086
+	"${BIN[$l]}" -port "$port" ${ARGS[$l]} "$@" >>"$WORK/$l.log" 2>&1 &
+	PID[$l]=$!
+	CHILDREN+=("${PID[$l]}")
+	tries=50
+	until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+		kill -0 "${PID[$l]}" 2>/dev/null ||
+		    broken "$l daemon did not start; see $WORK/$l.log"
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || broken "$l daemon not listening on $port"
+		sleep 0.1
+	done
+	"$LOADGEN" register -p "$port" -n "$NODE_NAME" -t 600 \
+	    >"$WORK/$l.register" 2>&1 &
+	REGPID[$l]=$!
+	CHILDREN+=("${REGPID[$l]}")
+	wait_for_line "$WORK/$l.register" '^registered' 50 ||
+	    broken "registering $NODE_NAME on $l failed: $(cat "$WORK/$l.register")"
+}
+
+# stop_daemon LABEL
+stop_daemon() {
+	kill "${REGPID[$1]}" "${PID[$1]}" 2>/dev/null
+	wait "${REGPID[$1]}" "${PID[$1]}" 2>/dev/null
+}
+
+# restart_daemon LABEL [EXTRA ARGS...]: for scenarios that need other flags.
+restart_daemon() {
+	stop_daemon "$1"
+	start_daemon "$@"
+}
+
+# run_lookup LABEL CLIENTS SECS [NAME]: one closed-loop run; sets LOOKUP to
+# loadgen's key=value result line and appends it to $WORK/LABEL.lookups.
+run_lookup() {
+	local l=$1 c=$2 secs=$3 name=${4:-$NODE_NAME}
+	LOOKUP=$("$LOADGEN" lookup -p "${PORT[$l]}" -n "$name" -c "$c" \
+	    -t "$secs" -m 2000000 -T 2000)
+	case $LOOKUP in
+	lookups=*) ;;
+	*) broken "loadgen lookup failed against $l: $LOOKUP" ;;
+	esac
+	echo "$l c=$c $LOOKUP" >>"$WORK/$l.lookups"
+}
+
+# idle_one LABEL: hold IDLE_CONNS idle connections against one daemon; sets
+# IDLE to "held=N rss0=K rss1=K fds0=N fds1=N per_conn=X".
+idle_one() {
+	local l=$1 pid=${PID[$1]} out="$WORK/$1.idle" lg rss0 fds0 rss1 fds1
+	local held per tries
+	rss0=$(rss_kib "$pid")
+	fds0=$(fd_count "$pid")
+	"$LOADGEN" idle -p "${PORT[$l]}" -N "$IDLE_CONNS" -t 60 -k 256 -T 2000 \
+	    -w 20 >"$out" 2>&1 &
+	lg=$!
+	CHILDREN+=("$lg")
+	wait_for_line "$out" '^idle_ready' 400 ||
+	    broken "idle connections against $l did not settle: $(cat "$out")"
+	sleep 0.5
+	rss1=$(rss_kib "$pid")
+	fds1=$(fd_count "$pid")
+	held=$(kv "$(grep '^idle_ready' "$out")" alive)
+	kill "$lg" 2>/dev/null
+	wait "$lg" 2>/dev/null
+	# Let the daemon see the closes before anything else is measured.
+	tries=50
+	while [ "$(fd_count "$pid")" -gt "$fds0" ] && [ "$tries" -gt 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	per=$(awk -v a="$rss0" -v b="$rss1" -v n="$held" \
+	    'BEGIN { printf("%.2f", (n > 0) ? (b - a) / n : 0) }')
+	IDLE="held=$held rss0=$rss0 rss1=$rss1 fds0=$fds0 fds1=$fds1 per_conn=$per"
+	grep '^idle_' "$out" | sed "s/^/  $l: /" >>"$WORK/idle.detail"
+}
+
+# --------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------
+
+scenario_rss() {
+	local l rss ok
+	echo "== Idle RSS (fresh daemon, one node registered)"
+	printf '%-12s %10s   %s\n' daemon "VmRSS KiB" "target <= $TARGET_RSS_KIB KiB"
+	for l in $LABELS; do
+		rss=$(rss_kib "${PID[$l]}")
+		[ -n "$rss" ] || broken "cannot read RSS of $l"
+		if [ "$l" = secure ]; then
+			ok=0; le "$rss" "$TARGET_RSS_KIB" && ok=1
+			verdict "idle RSS ${rss} KiB <= ${TARGET_RSS_KIB} KiB" "$ok"
+			printf '%-12s %10s   %s\n' epmd_secure "$rss" "$VERDICT"
+		else
+			printf '%-12s %10s   %s\n' "stock epmd" "$rss" "(reference)"
+		fi
+	done
+	echo
+}
+
+scenario_lookup() {
+	local c r l order ok ratio v
+	local -A N SECS P50SUM P99MAX ERR
+	local -a rows=()
+	echo "== PORT_PLEASE2 lookups, closed loop, ${LOOKUP_ROUNDS} x ${LOOKUP_SECS}s per daemon and level, alternating"
+	# Warm both up (allocator, caches, TIME_WAIT churn) before measuring.
+	for l in $LABELS; do
+		run_lookup "$l" 16 0.3
+	done
+	for c in $CONCURRENCY; do
+		for l in $LABELS; do
+			N[$l]=0; SECS[$l]=0; P50SUM[$l]=0; P99MAX[$l]=0; ERR[$l]=0
+		done
+		for r in $(seq 1 "$LOOKUP_ROUNDS"); do
+			# Alternate who goes first, so neither always follows.
+			if [ $((r % 2)) -eq 1 ]; then order=$LABELS
+			else order=$(echo "$LABELS" | awk '{ print $2, $1 }'); fi
+			for l in $order; do
+				run_lookup "$l" "$c" "$LOOKUP_SECS"
+				N[$l]=$((N[$l] + $(kv "$LOOKUP" ok)))
+				SECS[$l]=$(awk -v a="${SECS[$l]}" -v b="$(kv "$LOOKUP" secs)" 'BEGIN { print a + b }')
+				P50SUM[$l]=$((P50SUM[$l] + $(kv "$LOOKUP" p50_us)))
+				v=$(kv "$LOOKUP" p99_us)
+				[ "$v" -gt "${P99MAX[$l]}" ] && P99MAX[$l]=$v
+				ERR[$l]=$((ERR[$l] + $(kv "$LOOKUP" errors) + $(kv "$LOOKUP" notfound)))
+				check_alive
+			done
+		done
+		v=$c
+		for l in $LABELS; do
+			v="$v $(awk -v n="${N[$l]}" -v s="${SECS[$l]}" 'BEGIN { printf("%.0f", (s > 0) ? n / s : 0) }')"
+			v="$v $((P50SUM[$l] / LOOKUP_ROUNDS)) ${P99MAX[$l]} ${ERR[$l]}"
+		done
+		rows+=("$v")
+	done
+
+	printf '%5s | %9s %7s %7s %5s | %9s %7s %7s %5s | %6s  %s\n' \
+	    conc "ours/s" "p50 us" "p99 us" err "stock/s" "p50 us" "p99 us" err \
+	    ratio "target >= ${TARGET_RATIO}x"
+	local rs p50a p99a ea rt p50b p99b eb
+	for v in "${rows[@]}"; do
+		read -r c rs p50a p99a ea rt p50b p99b eb <<<"$v"
+		ratio=$(awk -v a="$rs" -v b="$rt" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')
+		ok=0; ge "$ratio" "$TARGET_RATIO" && ok=1
+		verdict "lookups c=$c: ${ratio}x stock >= ${TARGET_RATIO}x" "$ok"
+		printf '%5s | %9s %7s %7s %5s | %9s %7s %7s %5s | %6s  %s\n' \
+		    "$c" "$rs" "$p50a" "$p99a" "$ea" "$rt" "$p50b" "$p99b" "$eb" \
+		    "$ratio" "$VERDICT"
+	done
+	echo "(rate = 'w 0' replies per second; p50 averaged, p99 the worst over the rounds;"
+	echo " err = failed, timed-out or not-found requests; in-flight ones at the end are not counted)"
+	echo
+}
+
+scenario_idle() {
+	local l name ok held per verd
+	echo "== ${IDLE_CONNS} idle connections (opened 256 at a time, never sending a byte)"
+	printf '%-12s %11s %9s %9s %11s %8s   %s\n' daemon held "RSS0 KiB" "RSS1 KiB" \
+	    "daemon fds" "KiB/conn" "target <= $TARGET_CONN_KIB KiB/conn"
+	: >"$WORK/idle.detail"
+	for l in $LABELS; do
+		idle_one "$l"
+		check_alive
+		held=$(kv "$IDLE" held)
+		per=$(kv "$IDLE" per_conn)
+		if [ "$l" = secure ]; then
+			name=epmd_secure
+			ok=0
+			[ "${held:-0}" -gt 0 ] && [ -n "$per" ] &&
+			    le "$per" "$TARGET_CONN_KIB" && ok=1
+			verdict "idle conns ${per} KiB/conn <= ${TARGET_CONN_KIB} KiB (${held}/${IDLE_CONNS} held)" "$ok"
+			verd=$VERDICT
+		else
+			name="stock epmd"
+			verd="(reference)"
+		fi
+		printf '%-12s %11s %9s %9s %11s %8s   %s\n' "$name" "$held/$IDLE_CONNS" \
+		    "$(kv "$IDLE" rss0)" "$(kv "$IDLE" rss1)" \
+		    "$(kv "$IDLE" fds0)->$(kv "$IDLE" fds1)" "$per" "$verd"
+	done
+	echo "(held = connections still open once the count settled; KiB/conn = (RSS1 - RSS0) / held;"
+	echo " stock epmd uses select() and closes every connection whose fd >= FD_SETSIZE)"
+	cat "$WORK/idle.detail"
+	echo
+}
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+for f in "$BENCH_DIR"/scenarios/*.sh; do
+	[ -e "$f" ] || continue
+	# shellcheck disable=SC1090
+	. "$f"
+done
+
+list_scenarios() {
+	declare -F | awk '{ print $3 }' | sed -n 's/^scenario_//p'
+}
+
+if [ "${1:-}" = --list ]; then
+	list_scenarios
+	exit 0
+fi
+
+SCENARIOS=()
+[ $# -gt 0 ] || set -- default
+for s in "$@"; do
+	if [ "$s" = default ]; then
+		# shellcheck disable=SC2206
+		SCENARIOS+=($DEFAULT_SCENARIOS)
+	elif declare -F "scenario_$s" >/dev/null; then
+		SCENARIOS+=("$s")
+	else
+		broken "unknown scenario '$s' (known: $(list_scenarios | tr '\n' ' '))"
+	fi
+done
+
+for l in $LABELS; do
+	[ -x "${BIN[$l]}" ] ||
+	    broken "${BIN[$l]} is not executable (run make, or set EPMD_SECURE / EPMD_STOCK)"
+done
+
+"$CC" -O2 -Wall -Wextra -o "$LOADGEN" "$BENCH_DIR/loadgen.c" ||
+    broken "building loadgen failed"
+
+# The daemons and loadgen are children: raise the fd limit for all of them.
+HARD=$(ulimit -Hn)
+if [ "$HARD" = unlimited ] || [ "$HARD" -ge 65536 ]; then
+	NOFILE=65536
+else
+	NOFILE=$HARD
+fi
+ulimit -n "$NOFILE" || broken "cannot raise the fd limit to $NOFILE"
+if [ "$NOFILE" -lt $((IDLE_CONNS + 64)) ]; then
+	echo "note: fd limit $NOFILE < IDLE_CONNS + 64; idle figures will be partial"
+fi
+
+for l in $LABELS; do
+	start_daemon "$l"
+done
+
+echo "epmd_secure: ${BIN[secure]} ${ARGS[secure]} (port ${PORT[secure]}, pid ${PID[secure]})"
+echo "stock epmd:  ${BIN[stock]} ${ARGS[stock]} (port ${PORT[stock]}, pid ${PID[stock]})"
+echo "host: $(nproc) cpus, fd limit $NOFILE, $(uname -sr); loadgen and daemon share the cpus"
+echo
+
+START=$(date +%s)
+for s in "${SCENARIOS[@]}"; do
+	"scenario_$s"
+	check_alive
+done
+
+echo "== Summary (informational; figures never fail the run)"
+for line in "${SUMMARY[@]}"; do
+	echo "  $line"
+done
+echo "  targets: $PASSES met, $MISSES missed; scenarios took $(( $(date +%s) - START ))s"
+exit 0

@@ -1,0 +1,265 @@
+/*
+ * epmd_secure.c: main: the command line and environment, start-up order,
+ * detaching. Options are read left to right like stock epmd's, and a
+ * client command runs as soon as it is reached, with the options before it.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "log.h"
+#include "registry.h"
+#include "server.h"
+#include "systemd.h"
+#include "util.h"
+
+#ifndef EPMD_SECURE_VERSION
+#define EPMD_SECURE_VERSION "unknown"
+#endif
+
+#define MAX_SECONDS	86400
+
+static const char usage_text[] =
+"usage: epmd_secure [-d|-debug] [-daemon] [-port No] [-address List]\n"
+"                   [-relaxed_command_check] [-systemd]\n"
+"                   [-packet_timeout Seconds] [-delay_accept Seconds]\n"
+"                   [-delay_write Seconds]\n"
+"       epmd_secure [-port No] -names | -started | -dump | -kill |\n"
+"                   -stop Name\n"
+"\n"
+"Daemon options\n"
+"    -port No                 listen on port No (default 4369)\n"
+"    -address List            also listen on these comma- or space-separated\n"
+"                             addresses; 127.0.0.1 and ::1 are always served\n"
+"    -daemon                  detach and log to syslog\n"
+"    -d, -debug               log debugging detail (repeatable)\n"
+"    -relaxed_command_check   allow -kill with live nodes, and -stop\n"
+"    -systemd                 serve the sockets passed by systemd\n"
+"    -packet_timeout Seconds  a request must arrive within this (default 10)\n"
+"    -delay_accept Seconds    test aid: delay before reading a connection\n"
+"    -delay_write Seconds     test aid: delay before each reply\n"
+"\n"
+"Client commands (talk to the daemon on loopback)\n"
+"    -names                   list registered nodes\n"
+"    -started                 exit 0 if a daemon answers, silently\n"
+"    -dump                    list active and old names with their fds\n"
+"    -kill                    stop the daemon\n"
+"    -stop Name               unregister Name (relaxed daemons only)\n"
+"    -h                       print this help\n"
+"\n"
+"Environment: ERL_EPMD_PORT, ERL_EPMD_ADDRESS, ERL_EPMD_RELAXED_COMMAND_CHECK\n"
+"See epmd_secure(8).\n";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("epmd_secure: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* The value after an option, or a clear error if there is none. */
+static const char *
+optarg_of(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		die("%s needs a value (see -h)", argv[*i]);
+	return argv[++*i];
+}
+
+static unsigned
+seconds_of(const char *opt, const char *v)
+{
+	unsigned long	 n;
+	const char	*errstr;
+
+	if (util_parse_uint(v, 0, MAX_SECONDS, &n, &errstr) == -1)
+		die("%s: \"%s\" %s (0..%d seconds)", opt, v, errstr,
+		    MAX_SECONDS);
+	return (unsigned)n;
+}
+
+/* Split a comma- or space-separated address list into cfg. */
+static void
+addresses_of(struct server_config *cfg, const char *what, const char *list)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const char		*errstr;
+	char			*copy, *tok, *save = NULL;
+
+	if ((copy = strdup(list)) == NULL)
+		die("out of memory");
+	cfg->naddresses = 0;
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (util_parse_address(tok, 0, &ss, &sslen, &errstr) == -1)
+			die("%s: \"%s\" %s", what, tok, errstr);
+		if (cfg->naddresses == SERVER_MAX_ADDRESSES)
+			die("%s: more than %d addresses", what,
+			    SERVER_MAX_ADDRESSES);
+		cfg->addresses[cfg->naddresses++] = tok;
+	}
+	/* copy stays allocated: cfg points into it for the process life. */
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	/* Serve as many connections as the hard limit allows. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Detach: the parent exits 0 once the child runs in its own session. */
+static void
+detach(void)
+{
+	int	 fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_to_syslog();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server_config	 cfg;
+	struct server		*srv;
+	const char		*env, *errstr;
+	int			 i, debug = 0, daemonize = 0, status;
+	char			 status_line[128];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.port = SERVER_DEFAULT_PORT;
+	cfg.packet_timeout = SERVER_DEFAULT_TIMEOUT;
+	cfg.max_nodes = SERVER_DEFAULT_MAX_NODES;
+
+	if ((env = getenv("ERL_EPMD_PORT")) != NULL &&
+	    util_parse_port(env, &cfg.port, &errstr) == -1)
+		die("ERL_EPMD_PORT: \"%s\" %s", env, errstr);
+	if ((env = getenv("ERL_EPMD_ADDRESS")) != NULL)
+		addresses_of(&cfg, "ERL_EPMD_ADDRESS", env);
+	if (getenv("ERL_EPMD_RELAXED_COMMAND_CHECK") != NULL)
+		cfg.relaxed = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char	*a = argv[i], *v;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
+		    strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (strcmp(a, "-d") == 0 || strcmp(a, "-debug") == 0)
+			debug++;
+		else if (strcmp(a, "-daemon") == 0)
+			daemonize = 1;
+		else if (strcmp(a, "-relaxed_command_check") == 0)
+			cfg.relaxed = 1;
+		else if (strcmp(a, "-systemd") == 0)
+			cfg.systemd = 1;
+		else if (strcmp(a, "-port") == 0) {
+			v = optarg_of(argc, argv, &i);
+			if (util_parse_port(v, &cfg.port, &errstr) == -1)
+				die("-port: \"%s\" %s", v, errstr);
+		} else if (strcmp(a, "-address") == 0)
+			addresses_of(&cfg, "-address",
+			    optarg_of(argc, argv, &i));
+		else if (strcmp(a, "-packet_timeout") == 0) {
+			v = optarg_of(argc, argv, &i);
+			cfg.packet_timeout = seconds_of(a, v);
+			if (cfg.packet_timeout == 0)
+				die("-packet_timeout: must be at least 1");
+		} else if (strcmp(a, "-delay_accept") == 0)
+			cfg.delay_accept = seconds_of(a,
+			    optarg_of(argc, argv, &i));
+		else if (strcmp(a, "-delay_write") == 0)
+			cfg.delay_write = seconds_of(a,
+			    optarg_of(argc, argv, &i));
+		else if (strcmp(a, "-names") == 0)
+			return client_names(cfg.port, 0);
+		else if (strcmp(a, "-started") == 0)
+			return client_names(cfg.port, 1);
+		else if (strcmp(a, "-dump") == 0)
+			return client_dump(cfg.port);
+		else if (strcmp(a, "-kill") == 0)
+			return client_kill(cfg.port);
+		else if (strcmp(a, "-stop") == 0)
+			return client_stop(cfg.port, optarg_of(argc, argv, &i));
+		else if (strcmp(a, "-config") == 0 || strcmp(a, "-acl") == 0 ||
+		    strcmp(a, "-log_socket") == 0 || strcmp(a, "-t") == 0)
+			die("%s is reserved for a later release", a);
+		else
+			die("unknown option \"%s\" (see -h)", a);
+	}
+
+	/* As stock: -d keeps fewer freed names around. */
+	cfg.max_freed = debug ? REGISTRY_MAX_FREED_DEBUG : REGISTRY_MAX_FREED;
+	log_init(debug, 1, "epmd_secure");
+	raise_nofile();
+
+	if ((srv = server_new(&cfg)) == NULL)
+		fatalx("out of memory");
+	switch (server_bind(srv)) {
+	case SERVER_BIND_OK:
+		break;
+	case SERVER_BIND_IN_USE:
+		/* Stock exits 0 here: erl starts epmd -daemon every time. */
+		server_free(srv);
+		return 0;
+	default:
+		server_free(srv);
+		return 1;
+	}
+	if (daemonize)
+		detach();
+	if (server_start(srv) == -1) {
+		server_free(srv);
+		return 1;
+	}
+	log_info("epmd_secure %s serving port %u", EPMD_SECURE_VERSION,
+	    (unsigned)cfg.port);
+	snprintf(status_line, sizeof(status_line), "serving port %u",
+	    (unsigned)cfg.port);
+	systemd_notify_ready(status_line);
+	status = server_run(srv);
+	systemd_notify_stopping();
+	log_info("stopped");
+	server_free(srv);
+	return status;
+}

@@ -1,0 +1,349 @@
+/*
+ * server.c: listening sockets, accept, signals and the event loop.
+ *
+ * Listening sockets are opened before the process detaches and before
+ * the event base exists (libevent's epoll does not survive fork). When
+ * accept fails for lack of descriptors or memory the listeners pause for
+ * a moment and resume: connections already open keep being served, the
+ * daemon neither exits nor spins on a readable listener it cannot drain.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "log.h"
+#include "registry.h"
+#include "server.h"
+#include "systemd.h"
+#include "util.h"
+
+#define ACCEPT_BACKOFF_MS	100
+
+struct listener {
+	int			 fd;
+	struct evconnlistener	*evl;
+	char			 name[UTIL_ADDRSTRLEN];
+};
+
+struct server {
+	struct server_config	 cfg;
+	struct event_base	*base;
+	struct registry		*reg;
+	struct listener		 listeners[SERVER_MAX_ADDRESSES + 2];
+	size_t			 nlisteners;
+	struct event		*backoff;
+	int			 paused;
+	struct event		*sig_term, *sig_int, *sig_hup;
+	size_t			 nconns;
+	int			 status;
+};
+
+struct server *
+server_new(const struct server_config *cfg)
+{
+	struct server	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->cfg = *cfg;
+	if ((s->reg = registry_new(cfg->max_nodes, cfg->max_freed)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Open, bind and listen on one address. -1 with errno on failure. */
+static int
+listen_on(struct server *s, const char *addr)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const char		*errstr;
+	struct listener		*l;
+	int			 fd, on = 1, saved;
+
+	if (util_parse_address(addr, s->cfg.port, &ss, &sslen, &errstr) ==
+	    -1) {
+		log_warnx("listen address \"%s\" %s", addr, errstr);
+		errno = EINVAL;
+		return -1;
+	}
+	/* The same address given twice listens once. */
+	l = &s->listeners[s->nlisteners];
+	util_sockaddr_str((struct sockaddr *)&ss, l->name, sizeof(l->name));
+	for (size_t i = 0; i < s->nlisteners; i++)
+		if (strcmp(s->listeners[i].name, l->name) == 0)
+			return 0;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	l->fd = fd;
+	s->nlisteners++;
+	return 0;
+}
+
+/* Adopt the sockets systemd passed, each a listening TCP socket. */
+static enum server_bind_status
+systemd_bind(struct server *s)
+{
+	int			 fds[SERVER_MAX_ADDRESSES + 2];
+	size_t			 i, n;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+
+	if (systemd_listen_fds(fds, sizeof(fds) / sizeof(fds[0]), &n) == -1)
+		return SERVER_BIND_FAILED;
+	for (i = 0; i < n; i++) {
+		struct listener	*l = &s->listeners[s->nlisteners++];
+
+		l->fd = fds[i];
+		len = sizeof(ss);
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &len) == -1)
+			ss.ss_family = AF_UNSPEC;
+		util_sockaddr_str((struct sockaddr *)&ss, l->name,
+		    sizeof(l->name));
+	}
+	return SERVER_BIND_OK;
+}
+
+enum server_bind_status
+server_bind(struct server *s)
+{
+	static const char	*loopback[] = { "127.0.0.1", "::1" };
+	size_t			 i;
+	int			 in_use = 0;
+
+	if (s->cfg.systemd)
+		return systemd_bind(s);
+	for (i = 0; i < s->cfg.naddresses; i++) {
+		if (listen_on(s, s->cfg.addresses[i]) == 0)
+			continue;
+		if (errno == EADDRINUSE) {
+			log_warnx("port %u on %s is already in use",
+			    (unsigned)s->cfg.port, s->cfg.addresses[i]);
+			return SERVER_BIND_IN_USE;
+		}
+		if (errno != EINVAL)
+			log_warn("cannot listen on %s port %u",
+			    s->cfg.addresses[i], (unsigned)s->cfg.port);
+		return SERVER_BIND_FAILED;
+	}
+	/* Loopback is always served; a host without IPv6 still starts. */
+	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		if (listen_on(s, loopback[i]) == 0)
+			continue;
+		if (errno == EADDRINUSE)
+			in_use = 1;
+		log_debug("cannot listen on %s port %u: %s", loopback[i],
+		    (unsigned)s->cfg.port, strerror(errno));
+	}
+	if (s->nlisteners == 0) {
+		if (in_use) {
+			log_warnx("port %u is already in use",
+			    (unsigned)s->cfg.port);
+			return SERVER_BIND_IN_USE;
+		}
+		log_warnx("no address to listen on");
+		return SERVER_BIND_FAILED;
+	}
+	return SERVER_BIND_OK;
+}
+
+static void
+accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	(void)evl;
+	conn_new(arg, fd, sa, (socklen_t)salen);
+}
+
+static void
+listeners_enable(struct server *s, int on)
+{
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		if (on)
+			evconnlistener_enable(s->listeners[i].evl);
+		else
+			evconnlistener_disable(s->listeners[i].evl);
+	}
+	s->paused = !on;
+}
+
+static void
+backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	listeners_enable(s, 1);
+}
+
+static void
+accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct server	*s = arg;
+	struct timeval	 tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	int		 e = EVUTIL_SOCKET_ERROR();
+
+	(void)evl;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		if (!s->paused)
+			log_warnx("accept: %s (%zu connections open); pausing "
+			    "accept for %d ms", strerror(e), s->nconns,
+			    ACCEPT_BACKOFF_MS);
+		listeners_enable(s, 0);
+		evtimer_add(s->backoff, &tv);
+		return;
+	}
+	log_warnx("accept: %s", strerror(e));
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: nothing to reload");
+		break;
+	default:
+		log_info("signal %d: stopping", (int)sig);
+		server_stop(s, 0);
+		break;
+	}
+}
+
+int
+server_start(struct server *s)
+{
+	size_t	 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((s->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event base");
+		return -1;
+	}
+	for (i = 0; i < s->nlisteners; i++) {
+		s->listeners[i].evl = evconnlistener_new(s->base, accept_cb, s,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+		    s->listeners[i].fd);
+		if (s->listeners[i].evl == NULL) {
+			log_warnx("cannot watch listener %s",
+			    s->listeners[i].name);
+			return -1;
+		}
+		evconnlistener_set_error_cb(s->listeners[i].evl,
+		    accept_error_cb);
+		log_info("listening on %s", s->listeners[i].name);
+	}
+	s->backoff = evtimer_new(s->base, backoff_cb, s);
+	s->sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
+	s->sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+	s->sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
+	if (s->backoff == NULL || s->sig_term == NULL || s->sig_int == NULL ||
+	    s->sig_hup == NULL || evsignal_add(s->sig_term, NULL) == -1 ||
+	    evsignal_add(s->sig_int, NULL) == -1 ||
+	    evsignal_add(s->sig_hup, NULL) == -1) {
+		log_warnx("cannot set up signal handling");
+		return -1;
+	}
+	return 0;
+}
+
+int
+server_run(struct server *s)
+{
+	event_base_dispatch(s->base);
+	return s->status;
+}
+
+void
+server_stop(struct server *s, int status)
+{
+	s->status = status;
+	event_base_loopbreak(s->base);
+}
+
+void
+server_conn_opened(struct server *s, struct conn *c)
+{
+	(void)c;
+	s->nconns++;
+}
+
+void
+server_conn_closed(struct server *s, struct conn *c)
+{
+	(void)c;
+	s->nconns--;
+}
+
+void
+server_free(struct server *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nlisteners; i++) {
+		if (s->listeners[i].evl != NULL)
+			evconnlistener_free(s->listeners[i].evl);
+		else
+			close(s->listeners[i].fd);
+	}
+	if (s->backoff != NULL)
+		event_free(s->backoff);
+	if (s->sig_term != NULL)
+		event_free(s->sig_term);
+	if (s->sig_int != NULL)
+		event_free(s->sig_int);
+	if (s->sig_hup != NULL)
+		event_free(s->sig_hup);
+	registry_free(s->reg);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	free(s);
+}
+
+struct event_base *
+server_base(struct server *s)
+{
+	return s->base;
+}
+
+struct registry *
+server_registry(struct server *s)
+{
+	return s->reg;
+}
+
+const struct server_config *
+server_config(struct server *s)
+{
+	return &s->cfg;
+}

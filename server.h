@@ -1,0 +1,74 @@
+/*
+ * server.h: the event loop's owner: listening sockets, accept and its
+ * back-off, signals, the registry, and the set of open connections.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SERVER_MAX_ADDRESSES	32
+#define SERVER_DEFAULT_PORT	4369
+#define SERVER_DEFAULT_TIMEOUT	10	/* packet timeout, seconds */
+#define SERVER_DEFAULT_MAX_NODES 4096
+
+struct event_base;
+struct registry;
+struct conn;
+
+struct server_config {
+	uint16_t	 port;
+	/* Extra listen addresses; loopback is always added. */
+	const char	*addresses[SERVER_MAX_ADDRESSES];
+	size_t		 naddresses;
+	unsigned	 packet_timeout;	/* seconds from accept */
+	unsigned	 delay_accept;		/* seconds, test aid */
+	unsigned	 delay_write;		/* seconds, test aid */
+	int		 relaxed;		/* -relaxed_command_check */
+	int		 systemd;		/* sockets from systemd */
+	size_t		 max_nodes;
+	size_t		 max_freed;
+};
+
+/* What server_bind() reports. */
+enum server_bind_status {
+	SERVER_BIND_OK = 0,
+	SERVER_BIND_IN_USE,	/* another epmd has the port: exit 0 */
+	SERVER_BIND_FAILED,	/* message logged: exit 1 */
+};
+
+struct server;
+
+/* Allocate a server for cfg (copied). */
+struct server *server_new(const struct server_config *cfg);
+
+/*
+ * Open the listening sockets (before any fork: no event base yet).
+ * Failures to bind the implicit loopback addresses are not fatal as long
+ * as one socket listens.
+ */
+enum server_bind_status server_bind(struct server *);
+
+/* Create the event base and start serving; -1 on failure (logged). */
+int server_start(struct server *);
+
+/* Run the event loop until stopped. Returns the exit status. */
+int server_run(struct server *);
+
+/* Close everything and free the server. */
+void server_free(struct server *);
+
+/* Accessors for conn.c. */
+struct event_base *server_base(struct server *);
+struct registry *server_registry(struct server *);
+const struct server_config *server_config(struct server *);
+
+/* Conn bookkeeping: called by conn_new() and conn_free(). */
+void server_conn_opened(struct server *, struct conn *);
+void server_conn_closed(struct server *, struct conn *);
+
+/* Stop the loop after the current callbacks; the daemon exits status. */
+void server_stop(struct server *, int status);
+
+#endif

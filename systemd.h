@@ -1,0 +1,22 @@
+/*
+ * systemd.h: socket activation and readiness notification (libsystemd).
+ */
+#ifndef SYSTEMD_H
+#define SYSTEMD_H
+
+#include <stddef.h>
+
+/*
+ * Take the sockets passed by socket activation: each must be a listening
+ * TCP stream socket. Fills fds (up to max), sets *n. -1 (logged) if there
+ * are none, too many, or one is not a listening TCP socket.
+ */
+int systemd_listen_fds(int *fds, size_t max, size_t *n);
+
+/* Tell the service manager we are serving; status is a human line. */
+void systemd_notify_ready(const char *status);
+
+/* Tell the service manager we are stopping. */
+void systemd_notify_stopping(void);
+
+#endif

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Run every test: the cmocka unit binaries (plain and sanitizer builds) and
+# the integration scripts. Exit status 0 only if nothing failed. The last
+# line is the summary: "N passed, N failed, N skipped".
+# Usage: tests/run.sh [integration-test-name-filter]
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+passed=0 failed=0 skipped=0
+failures=""
+logdir=$(mktemp -d /tmp/epmd_secure-tests.XXXXXX)
+filter=${1:-}
+
+# A cmocka binary counts as its individual tests.
+run_unit() {
+	bin=$1
+	label=$2
+	out="$logdir/$label.log"
+	"$bin" >"$out" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed or aborted before cmocka's summary
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		failures="$failures $label"
+		echo "FAIL unit $label ($f failed; log $out)"
+		grep -E '^\[  (FAILED|ERROR)|Failure|error' "$out" | head -20
+	else
+		echo "ok   unit $label ($p tests)"
+	fi
+}
+
+if [ -z "$filter" ]; then
+	for bin in build/test_*; do
+		[ -x "$bin" ] && run_unit "$bin" "$(basename "$bin")"
+	done
+	for bin in build/asan/test_*; do
+		[ -x "$bin" ] && run_unit "$bin" "asan-$(basename "$bin")"
+	done
+fi
+
+for t in tests/integration/test_*.py tests/integration/test_*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t")
+	case "$name" in *"$filter"*) ;; *) continue ;; esac
+	out="$logdir/$name.log"
+	# Every integration test is bounded; 600 s is a hang, not a slow pass.
+	timeout -k 10 600 "$t" >"$out" 2>&1
+	rc=$?
+	case $rc in
+	0) passed=$((passed + 1)); echo "ok   $name" ;;
+	77) skipped=$((skipped + 1))
+	    echo "SKIP $name: $(grep -m1 '^SKIP' "$out" | cut -c7-)" ;;
+	*) failed=$((failed + 1)); failures="$failures $name"
+	   echo "FAIL $name (exit $rc; log $out)"; tail -30 "$out" ;;
+	esac
+done
+
+echo
+[ -n "$failures" ] && echo "failed:$failures"
+echo "logs: $logdir"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
