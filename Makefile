@@ -25,7 +25,7 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c
+PURE_SRCS	= wire.c registry.c acl.c util.c conf.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  $(PURE_SRCS)
 BUILD		?= build
@@ -52,18 +52,19 @@ $(BUILD)/%.o: %.c | $(BUILD)
 $(BUILD):
 	mkdir -p $(BUILD)
 
-# Unit tests link one pure module (plus util.c) and cmocka.
-$(BUILD)/test_%: tests/unit/test_%.c $(BUILD)/%.o $(BUILD)/util.o | $(BUILD)
+# Unit tests link the pure modules (no libevent, no libsystemd) and cmocka.
+$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
-	    $(sort $(BUILD)/$*.o $(BUILD)/util.o) $(BUILD)/wire.o \
-	    $$($(PKG_CONFIG) --cflags --libs cmocka)
-$(BUILD)/test_wire $(BUILD)/test_util: $(BUILD)/wire.o
+	    $(PURE_SRCS:%.c=$(BUILD)/%.o) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
 unit: $(UNIT_BINS)
 
+# The shipped files must not be group/other-writable: the daemon refuses
+# such files, and a checkout made under umask 002 would have them so.
 run: deps-build
 	$(MAKE) epmd_secure
-	./epmd_secure -d -port $${ERL_EPMD_PORT:-4369}
+	chmod go-w config/epmd_secure.conf config/acl
+	./epmd_secure -d -config config/epmd_secure.conf -acl config/acl
 
 # check: a -Werror build, the unit tests plain and under ASan+UBSan, then
 # the integration tests against the real binaries. One summary line.

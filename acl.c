@@ -1,67 +1,586 @@
 /*
- * acl.c: address classification for the access policy.
+ * acl.c: address classification and the compiled CIDR policy.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
 
-/* Return the IPv4 address of peer in host order via *v4, if it has one. */
+#define NONE		UINT32_MAX
+#define NSCOPES		2
+
+struct acl_rule {
+	int			 allow;
+	struct acl_prefix	 prefix;
+	unsigned		 scope;
+	char			**globs;
+	size_t			 nglobs;
+	unsigned		 line;
+};
+
+/* Per prefix and scope: the first glob-free rule, and glob rules before. */
+struct slot {
+	uint32_t	 first_plain;
+	uint32_t	*globbed;	/* rule indices, ascending */
+	size_t		 nglobbed;
+	size_t		 capglobbed;
+};
+
+struct entry {
+	int		 used;
+	int		 family;
+	unsigned	 len;
+	uint8_t		 addr[16];
+	struct slot	 slot[NSCOPES];
+};
+
+struct acl {
+	struct acl_rule	*rules;
+	size_t		 nrules;
+	size_t		 caprules;
+	struct entry	*table;		/* open addressing, power of 2 */
+	size_t		 tablesize;
+	size_t		 nentries;
+	/* Distinct prefix lengths in use, per family, for lookups. */
+	uint8_t		 has_len[2][129];
+	unsigned	 lens[2][129];
+	size_t		 nlens[2];
+};
+
 static int
-as_ipv4(const struct sockaddr *sa, uint32_t *v4)
+fam_index(int family)
+{
+	return family == AF_INET ? 0 : 1;
+}
+
+static unsigned
+fam_bits(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+static void
+mask_addr(uint8_t *dst, const uint8_t *src, unsigned len, unsigned bits)
+{
+	unsigned	 i, nbytes = bits / 8;
+
+	for (i = 0; i < nbytes; i++) {
+		if (len >= (i + 1) * 8)
+			dst[i] = src[i];
+		else if (len <= i * 8)
+			dst[i] = 0;
+		else
+			dst[i] = (uint8_t)(src[i] & (0xff << (8 - (len - i * 8))));
+	}
+	for (; i < 16; i++)
+		dst[i] = 0;
+}
+
+/* Fold an IPv4-mapped IPv6 address to IPv4. */
+static void
+addr_fold(struct acl_addr *a)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	if (a->family == AF_INET6 && memcmp(a->addr, mapped, 12) == 0) {
+		a->family = AF_INET;
+		memmove(a->addr, a->addr + 12, 4);
+		memset(a->addr + 4, 0, 12);
+	}
+}
+
+int
+acl_addr_from_sockaddr(const struct sockaddr *sa, struct acl_addr *a)
 {
 	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;
-	const uint8_t			*b;
 
+	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET) {
 		sin = (const struct sockaddr_in *)(const void *)sa;
-		*v4 = ntohl(sin->sin_addr.s_addr);
-		return 1;
+		a->family = AF_INET;
+		memcpy(a->addr, &sin->sin_addr, 4);
+		return 0;
 	}
 	if (sa->sa_family == AF_INET6) {
 		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			return 0;
-		b = sin6->sin6_addr.s6_addr;
-		*v4 = ((uint32_t)b[12] << 24) | ((uint32_t)b[13] << 16) |
-		    ((uint32_t)b[14] << 8) | b[15];
-		return 1;
+		a->family = AF_INET6;
+		memcpy(a->addr, &sin6->sin6_addr, 16);
+		addr_fold(a);
+		return 0;
 	}
-	return 0;
+	return -1;
 }
 
 static int
-same_address(const struct sockaddr *a, const struct sockaddr *b)
+same_address(const struct sockaddr *x, const struct sockaddr *y)
 {
-	const struct sockaddr_in6	*a6, *b6;
-	uint32_t			 v4a, v4b;
+	struct acl_addr	 a, b;
 
-	if (as_ipv4(a, &v4a) && as_ipv4(b, &v4b))
-		return v4a == v4b;
-	if (a->sa_family == AF_INET6 && b->sa_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)(const void *)a;
-		b6 = (const struct sockaddr_in6 *)(const void *)b;
-		return memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0;
-	}
-	return 0;
+	if (acl_addr_from_sockaddr(x, &a) == -1 ||
+	    acl_addr_from_sockaddr(y, &b) == -1)
+		return 0;
+	return a.family == b.family && memcmp(a.addr, b.addr, 16) == 0;
 }
 
 int
 acl_is_local_peer(const struct sockaddr *peer, const struct sockaddr *local)
 {
-	const struct sockaddr_in6	*sin6;
-	uint32_t			 v4;
+	static const uint8_t	 loop6[16] = { [15] = 1 };
+	struct acl_addr		 a;
 
-	if (as_ipv4(peer, &v4)) {
-		if ((v4 & 0xff000000U) == 0x7f000000U)
-			return 1;
-	} else if (peer->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)(const void *)peer;
-		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			return 1;
-	} else
+	if (acl_addr_from_sockaddr(peer, &a) == -1)
 		return 0;
+	if (a.family == AF_INET && a.addr[0] == 127)
+		return 1;
+	if (a.family == AF_INET6 && memcmp(a.addr, loop6, 16) == 0)
+		return 1;
 	return local != NULL && same_address(peer, local);
+}
+
+enum acl_status
+acl_parse_prefix(const char *s, struct acl_prefix *p, const char **errstr)
+{
+	char		 buf[INET6_ADDRSTRLEN + 8];
+	const char	*slash;
+	size_t		 alen;
+	unsigned long	 len = 0;
+	uint8_t		 masked[16];
+	int		 has_len = 0;
+	const char	*q;
+
+	memset(p, 0, sizeof(*p));
+	if ((slash = strchr(s, '/')) != NULL) {
+		alen = (size_t)(slash - s);
+		has_len = 1;
+		q = slash + 1;
+		if (*q == '\0' || strlen(q) > 3) {
+			*errstr = "bad prefix length";
+			return ACL_BAD_PREFIX;
+		}
+		for (; *q != '\0'; q++) {
+			if (*q < '0' || *q > '9') {
+				*errstr = "bad prefix length";
+				return ACL_BAD_PREFIX;
+			}
+			len = len * 10 + (unsigned long)(*q - '0');
+		}
+	} else
+		alen = strlen(s);
+	if (alen == 0 || alen >= sizeof(buf)) {
+		*errstr = "bad address";
+		return ACL_BAD_ADDRESS;
+	}
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, p->net.addr) == 1)
+		p->net.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, p->net.addr) == 1)
+		p->net.family = AF_INET6;
+	else {
+		*errstr = "bad address (numeric IPv4 or IPv6 expected)";
+		return ACL_BAD_ADDRESS;
+	}
+	if (!has_len)
+		len = fam_bits(p->net.family);
+	if (len > fam_bits(p->net.family)) {
+		*errstr = p->net.family == AF_INET ?
+		    "prefix length out of range (0..32)" :
+		    "prefix length out of range (0..128)";
+		return ACL_BAD_PREFIX;
+	}
+	mask_addr(masked, p->net.addr, (unsigned)len, fam_bits(p->net.family));
+	if (memcmp(masked, p->net.addr, 16) != 0) {
+		*errstr = "host bits set beyond the prefix length";
+		return ACL_HOST_BITS;
+	}
+	/* ::ffff:a.b.c.d/96+n is the IPv4 prefix a.b.c.d/n. */
+	if (p->net.family == AF_INET6 && len >= 96) {
+		struct acl_addr	 folded = p->net;
+
+		addr_fold(&folded);
+		if (folded.family == AF_INET) {
+			p->net = folded;
+			len -= 96;
+		}
+	}
+	p->len = (unsigned)len;
+	return ACL_OK;
+}
+
+int
+acl_prefix_contains(const struct acl_prefix *p, const struct acl_addr *a)
+{
+	uint8_t	 masked[16];
+
+	if (p->net.family != a->family)
+		return 0;
+	mask_addr(masked, a->addr, p->len, fam_bits(a->family));
+	return memcmp(masked, p->net.addr, 16) == 0;
+}
+
+enum acl_status
+acl_glob_check(const char *glob, const char **errstr)
+{
+	size_t		 n = strlen(glob);
+	const char	*p;
+
+	if (n == 0 || n > ACL_MAX_GLOB_LEN) {
+		*errstr = "bad node glob: 1..255 characters";
+		return ACL_BAD_GLOB;
+	}
+	for (p = glob; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= 0x20 || c >= 0x7f) {
+			*errstr = "bad node glob: printable ASCII only";
+			return ACL_BAD_GLOB;
+		}
+		if (c == '[' || c == ']') {
+			*errstr = "bad node glob: '[' and ']' are reserved";
+			return ACL_BAD_GLOB;
+		}
+	}
+	return ACL_OK;
+}
+
+int
+acl_glob_match(const char *g, const char *s)
+{
+	const char	*star = NULL, *resume = NULL;
+
+	/* Iterative: on mismatch, let the last '*' absorb one more byte. */
+	while (*s != '\0') {
+		if (*g == '*') {
+			star = ++g;
+			resume = s;
+		} else if (*g == '?' || *g == *s) {
+			g++;
+			s++;
+		} else if (star != NULL) {
+			g = star;
+			s = ++resume;
+		} else
+			return 0;
+	}
+	while (*g == '*')
+		g++;
+	return *g == '\0';
+}
+
+struct acl *
+acl_new(void)
+{
+	return calloc(1, sizeof(struct acl));
+}
+
+void
+acl_free(struct acl *acl)
+{
+	size_t	 i, j;
+
+	if (acl == NULL)
+		return;
+	for (i = 0; i < acl->nrules; i++) {
+		for (j = 0; j < acl->rules[i].nglobs; j++)
+			free(acl->rules[i].globs[j]);
+		free(acl->rules[i].globs);
+	}
+	free(acl->rules);
+	for (i = 0; i < acl->tablesize; i++)
+		for (j = 0; j < NSCOPES; j++)
+			free(acl->table[i].slot[j].globbed);
+	free(acl->table);
+	free(acl);
+}
+
+size_t
+acl_count(const struct acl *acl)
+{
+	return acl->nrules;
+}
+
+static uint32_t
+entry_hash(int family, unsigned len, const uint8_t *addr)
+{
+	uint32_t	 h = 2166136261u;
+	size_t		 i;
+
+	h = (h ^ (uint32_t)family) * 16777619u;
+	h = (h ^ len) * 16777619u;
+	for (i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h;
+}
+
+static struct entry *
+entry_find(const struct acl *acl, int family, unsigned len,
+    const uint8_t *addr)
+{
+	size_t	 i, mask;
+
+	if (acl->tablesize == 0)
+		return NULL;
+	mask = acl->tablesize - 1;
+	for (i = entry_hash(family, len, addr) & mask; acl->table[i].used;
+	    i = (i + 1) & mask) {
+		struct entry *e = &acl->table[i];
+
+		if (e->family == family && e->len == len &&
+		    memcmp(e->addr, addr, 16) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int
+table_grow(struct acl *acl)
+{
+	struct entry	*old = acl->table, *nt;
+	size_t		 oldsize = acl->tablesize, i, j, mask;
+	size_t		 nsize = oldsize == 0 ? 64 : oldsize * 2;
+
+	if ((nt = calloc(nsize, sizeof(*nt))) == NULL)
+		return -1;
+	mask = nsize - 1;
+	for (i = 0; i < oldsize; i++) {
+		if (!old[i].used)
+			continue;
+		for (j = entry_hash(old[i].family, old[i].len, old[i].addr) &
+		    mask; nt[j].used; j = (j + 1) & mask)
+			;
+		nt[j] = old[i];
+	}
+	free(old);
+	acl->table = nt;
+	acl->tablesize = nsize;
+	return 0;
+}
+
+static struct entry *
+entry_get(struct acl *acl, int family, unsigned len, const uint8_t *addr)
+{
+	struct entry	*e;
+	size_t		 i, mask, k;
+
+	if ((e = entry_find(acl, family, len, addr)) != NULL)
+		return e;
+	if ((acl->nentries + 1) * 2 > acl->tablesize && table_grow(acl) == -1)
+		return NULL;
+	mask = acl->tablesize - 1;
+	for (i = entry_hash(family, len, addr) & mask; acl->table[i].used;
+	    i = (i + 1) & mask)
+		;
+	e = &acl->table[i];
+	e->used = 1;
+	e->family = family;
+	e->len = len;
+	memcpy(e->addr, addr, 16);
+	for (k = 0; k < NSCOPES; k++)
+		e->slot[k].first_plain = NONE;
+	acl->nentries++;
+	k = (size_t)fam_index(family);
+	if (!acl->has_len[k][len]) {
+		acl->has_len[k][len] = 1;
+		acl->lens[k][acl->nlens[k]++] = len;
+	}
+	return e;
+}
+
+static int
+slot_add(struct slot *s, uint32_t idx, int globbed)
+{
+	uint32_t	*n;
+	size_t		 ncap;
+
+	/* A glob-free rule already here shadows everything after it. */
+	if (s->first_plain != NONE)
+		return 0;
+	if (!globbed) {
+		s->first_plain = idx;
+		return 0;
+	}
+	if (s->nglobbed == s->capglobbed) {
+		ncap = s->capglobbed == 0 ? 4 : s->capglobbed * 2;
+		if ((n = realloc(s->globbed, ncap * sizeof(*n))) == NULL)
+			return -1;
+		s->globbed = n;
+		s->capglobbed = ncap;
+	}
+	s->globbed[s->nglobbed++] = idx;
+	return 0;
+}
+
+enum acl_status
+acl_add(struct acl *acl, int allow, const struct acl_prefix *p,
+    unsigned scope, const char *const *globs, size_t nglobs, unsigned line)
+{
+	struct acl_rule	*r, *nr;
+	struct entry	*e;
+	size_t		 i, ncap;
+	uint32_t	 idx;
+
+	if (acl->nrules >= ACL_MAX_RULES || nglobs > ACL_MAX_GLOBS)
+		return ACL_TOO_MANY;
+	if (acl->nrules == acl->caprules) {
+		ncap = acl->caprules == 0 ? 16 : acl->caprules * 2;
+		if ((nr = realloc(acl->rules, ncap * sizeof(*nr))) == NULL)
+			return ACL_NOMEM;
+		acl->rules = nr;
+		acl->caprules = ncap;
+	}
+	r = &acl->rules[acl->nrules];
+	memset(r, 0, sizeof(*r));
+	r->allow = allow ? 1 : 0;
+	r->prefix = *p;
+	r->scope = scope & ACL_SCOPE_ALL;
+	r->line = line;
+	if (nglobs > 0) {
+		if ((r->globs = calloc(nglobs, sizeof(char *))) == NULL)
+			return ACL_NOMEM;
+		for (i = 0; i < nglobs; i++) {
+			if ((r->globs[i] = strdup(globs[i])) == NULL) {
+				while (i > 0)
+					free(r->globs[--i]);
+				free(r->globs);
+				return ACL_NOMEM;
+			}
+		}
+		r->nglobs = nglobs;
+	}
+	idx = (uint32_t)acl->nrules;
+	acl->nrules++;
+	if ((e = entry_get(acl, p->net.family, p->len, p->net.addr)) == NULL)
+		return ACL_NOMEM;
+	for (i = 0; i < NSCOPES; i++)
+		if ((r->scope & (1u << i)) &&
+		    slot_add(&e->slot[i], idx, nglobs > 0) == -1)
+			return ACL_NOMEM;
+	return ACL_OK;
+}
+
+int
+acl_rule(const struct acl *acl, size_t i, struct acl_rule_view *v)
+{
+	const struct acl_rule	*r;
+
+	if (i >= acl->nrules)
+		return -1;
+	r = &acl->rules[i];
+	v->allow = r->allow;
+	v->prefix = r->prefix;
+	v->scope = r->scope;
+	v->globs = (const char *const *)r->globs;
+	v->nglobs = r->nglobs;
+	v->line = r->line;
+	return 0;
+}
+
+static int
+rule_covers(const struct acl_rule *r, const char *node)
+{
+	size_t	 i;
+
+	if (r->nglobs == 0)
+		return 1;
+	if (node == NULL)
+		return 0;
+	for (i = 0; i < r->nglobs; i++)
+		if (acl_glob_match(r->globs[i], node))
+			return 1;
+	return 0;
+}
+
+static unsigned
+scope_index(unsigned scope)
+{
+	return scope == ACL_SCOPE_NAMES ? 0 : 1;
+}
+
+/*
+ * The smallest rule index matching addr in scope: for node (may be NULL)
+ * if want_allow is 0, or the first allow rule before the first glob-free
+ * match if want_allow is 1 (node ignored).
+ */
+static uint32_t
+lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+    const char *node, int want_allow)
+{
+	uint8_t		 masked[16];
+	uint32_t	 best = NONE, plain = NONE;
+	size_t		 i, j, k = (size_t)fam_index(a->family);
+	unsigned	 si = scope_index(scope), bits = fam_bits(a->family);
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return NONE;
+	/* First pass: the first glob-free rule over every matching prefix. */
+	for (i = 0; i < acl->nlens[k]; i++) {
+		const struct entry *e;
+
+		mask_addr(masked, a->addr, acl->lens[k][i], bits);
+		e = entry_find(acl, a->family, acl->lens[k][i], masked);
+		if (e != NULL && e->slot[si].first_plain < plain)
+			plain = e->slot[si].first_plain;
+	}
+	best = plain;
+	if (want_allow && plain != NONE && acl->rules[plain].allow)
+		return plain;
+	/* Second pass: glob rules that come before it. */
+	for (i = 0; i < acl->nlens[k]; i++) {
+		const struct entry *e;
+
+		mask_addr(masked, a->addr, acl->lens[k][i], bits);
+		e = entry_find(acl, a->family, acl->lens[k][i], masked);
+		if (e == NULL)
+			continue;
+		for (j = 0; j < e->slot[si].nglobbed; j++) {
+			uint32_t	 idx = e->slot[si].globbed[j];
+
+			if (idx >= best)
+				break;
+			if (want_allow ? acl->rules[idx].allow :
+			    rule_covers(&acl->rules[idx], node)) {
+				best = idx;
+				break;
+			}
+		}
+	}
+	if (want_allow && (best == plain))
+		return NONE;
+	return best;
+}
+
+struct acl_verdict
+acl_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+    const char *node)
+{
+	struct acl_verdict	 v = { 0, 0 };
+	uint32_t		 idx = lookup(acl, a, scope, node, 0);
+
+	if (idx != NONE) {
+		v.allow = acl->rules[idx].allow;
+		v.line = acl->rules[idx].line;
+	}
+	return v;
+}
+
+struct acl_verdict
+acl_names_allowed(const struct acl *acl, const struct acl_addr *a)
+{
+	struct acl_verdict	 v = { 0, 0 };
+	uint32_t		 idx = lookup(acl, a, ACL_SCOPE_NAMES, NULL, 1);
+
+	if (idx != NONE) {
+		v.allow = 1;
+		v.line = acl->rules[idx].line;
+	} else {
+		/* Report the deny that decided, if any. */
+		v = acl_check(acl, a, ACL_SCOPE_NAMES, NULL);
+		v.allow = 0;
+	}
+	return v;
 }

@@ -47,6 +47,7 @@ struct conn {
 	enum conn_state		 state;
 	enum conn_after		 after;
 	int			 local_peer;
+	struct acl_addr		 addr;		/* peer, for the ACL */
 	struct timespec		 deadline;	/* CLOCK_MONOTONIC */
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
@@ -128,6 +129,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 	len = sizeof(c->local);
 	if (getsockname(fd, (struct sockaddr *)&c->local, &len) == -1)
 		c->local.ss_family = AF_UNSPEC;
+	if (acl_addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
+		c->addr.family = AF_UNSPEC;
 	c->local_peer = acl_is_local_peer((struct sockaddr *)&c->peer,
 	    c->local.ss_family == AF_UNSPEC ? NULL :
 	    (struct sockaddr *)&c->local);
@@ -226,14 +229,29 @@ outbuf_add(struct outbuf *o, const void *data, size_t len)
 	o->len += len;
 }
 
+/* NAMES shows a peer only the nodes the ACL lets it see. */
+struct names_ctx {
+	struct outbuf		*o;
+	const struct acl	*acl;
+	const struct acl_addr	*addr;
+	size_t			 listed;
+	size_t			 hidden;
+};
+
 static void
 names_line(const struct wire_node *n, uint32_t creation, int fd, void *arg)
 {
-	char	 line[WIRE_MAX_NAME_BYTES + 64];
+	struct names_ctx	*x = arg;
+	char			 line[WIRE_MAX_NAME_BYTES + 64];
 
 	(void)creation;
 	(void)fd;
-	outbuf_add(arg, line, wire_encode_names_line(line, sizeof(line),
+	if (!acl_check(x->acl, x->addr, ACL_SCOPE_NAMES, n->name).allow) {
+		x->hidden++;
+		return;
+	}
+	x->listed++;
+	outbuf_add(x->o, line, wire_encode_names_line(line, sizeof(line),
 	    n->name, n->port));
 }
 
@@ -256,21 +274,44 @@ dump_old(const char *name, uint16_t port, int fd, void *arg)
 	    name, port, fd));
 }
 
-/* NAMES and DUMP: the port, then one line per node. */
+/*
+ * NAMES and DUMP: the port, then one line per node. A NAMES the ACL
+ * refuses closes without a reply by default: Erlang's client then sees an
+ * empty list and a scanner sees no epmd at all.
+ */
 static void
 do_listing(struct conn *c, int dump)
 {
-	struct registry	*reg = server_registry(c->srv);
-	struct outbuf	 o = { NULL, 0, 0, 0 };
-	uint8_t		 hdr[4];
+	const struct server_policy	*pol = server_policy(c->srv);
+	struct registry			*reg = server_registry(c->srv);
+	struct outbuf			 o = { NULL, 0, 0, 0 };
+	struct names_ctx		 x = { &o, pol->acl, &c->addr, 0, 0 };
+	struct acl_verdict		 v;
+	uint8_t				 hdr[4];
 
+	if (!dump) {
+		v = acl_names_allowed(pol->acl, &c->addr);
+		if (!v.allow) {
+			log_info("%s: NAMES denied (%s%u)", c->peerstr,
+			    v.line ? "rule at line " : "no rule matched ",
+			    v.line);
+			if (pol->names_refusal == CONF_NAMES_CLOSE) {
+				conn_free(c);
+				return;
+			}
+			conn_reply(c, hdr, wire_encode_port_header(hdr,
+			    sizeof(hdr), server_config(c->srv)->port),
+			    AFTER_CLOSE);
+			return;
+		}
+	}
 	outbuf_add(&o, hdr, wire_encode_port_header(hdr, sizeof(hdr),
 	    server_config(c->srv)->port));
 	if (dump) {
 		registry_walk(reg, dump_active, &o);
 		registry_walk_freed(reg, dump_old, &o);
 	} else
-		registry_walk(reg, names_line, &o);
+		registry_walk(reg, names_line, &x);
 	if (o.failed) {
 		log_warnx("%s: cannot build %s reply", c->peerstr,
 		    dump ? "DUMP" : "NAMES");
@@ -334,14 +375,23 @@ do_alive2(struct conn *c, const struct wire_request *req,
 static void
 do_port2(struct conn *c, const struct wire_request *req)
 {
-	const struct wire_node	*n = NULL;
-	uint8_t			 out[WIRE_MAX_PORT2_RESP];
-	char			 name[WIRE_MAX_NAME_BYTES * 4 + 1];
+	const struct server_policy	*pol = server_policy(c->srv);
+	const struct wire_node		*n = NULL;
+	struct acl_verdict		 v;
+	uint8_t				 out[WIRE_MAX_PORT2_RESP];
+	char				 name[WIRE_MAX_NAME_BYTES * 4 + 1];
 
 	util_escape(name, sizeof(name), req->node.name, req->node.namelen);
-	if (!c->local_peer)
-		log_info("%s: PORT_PLEASE2 \"%s\" denied", c->peerstr, name);
-	else if ((n = registry_find(server_registry(c->srv),
+	v = acl_check(pol->acl, &c->addr, ACL_SCOPE_PORT, req->node.name);
+	if (!v.allow) {
+		log_info("%s: PORT_PLEASE2 \"%s\" denied (%s%u)", c->peerstr,
+		    name, v.line ? "rule at line " : "no rule matched ",
+		    v.line);
+		if (pol->port_refusal == CONF_PORT_CLOSE) {
+			conn_free(c);
+			return;
+		}
+	} else if ((n = registry_find(server_registry(c->srv),
 	    req->node.name)) == NULL)
 		log_debug("%s: PORT_PLEASE2 \"%s\" not found", c->peerstr,
 		    name);
@@ -413,7 +463,7 @@ conn_dispatch(struct conn *c)
 	/* Requests that change or reveal daemon state: local peers only. */
 	if (!c->local_peer && (req.op == WIRE_OP_ALIVE2 ||
 	    req.op == WIRE_OP_DUMP || req.op == WIRE_OP_KILL ||
-	    req.op == WIRE_OP_STOP || req.op == WIRE_OP_NAMES)) {
+	    req.op == WIRE_OP_STOP)) {
 		log_info("%s: request %d refused: not a local peer",
 		    c->peerstr, (int)req.op);
 		conn_free(c);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conf.h"
 #include "log.h"
 #include "registry.h"
 #include "server.h"
@@ -31,7 +32,8 @@ static const char usage_text[] =
 "usage: epmd_secure [-d|-debug] [-daemon] [-port No] [-address List]\n"
 "                   [-relaxed_command_check] [-systemd]\n"
 "                   [-packet_timeout Seconds] [-delay_accept Seconds]\n"
-"                   [-delay_write Seconds]\n"
+"                   [-delay_write Seconds] [-config File] [-acl File]\n"
+"       epmd_secure [-config File] [-acl File] -t\n"
 "       epmd_secure [-port No] -names | -started | -dump | -kill |\n"
 "                   -stop Name\n"
 "\n"
@@ -46,6 +48,11 @@ static const char usage_text[] =
 "    -packet_timeout Seconds  a request must arrive within this (default 10)\n"
 "    -delay_accept Seconds    test aid: delay before reading a connection\n"
 "    -delay_write Seconds     test aid: delay before each reply\n"
+"    -config File             configuration file\n"
+"                             (default /etc/epmd_secure/epmd_secure.conf)\n"
+"    -acl File                ACL file (default: acl_file in the\n"
+"                             configuration, else /etc/epmd_secure/acl)\n"
+"    -t                       check the configuration and ACL, then exit\n"
 "\n"
 "Client commands (talk to the daemon on loopback)\n"
 "    -names                   list registered nodes\n"
@@ -156,19 +163,110 @@ detach(void)
 	log_to_syslog();
 }
 
+/* Print every configuration error, one per line, as file:line: message. */
+static void
+print_errors(const struct conf_errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(stderr, "epmd_secure: %s\n", errs->msg[i]);
+	if (errs->total > errs->n)
+		fprintf(stderr, "epmd_secure: ... and %zu more errors\n",
+		    errs->total - errs->n);
+}
+
+/*
+ * First pass: the options that decide which files to read (-config,
+ * -acl), whether a client command or -t is coming, and -h.
+ */
+static void
+scan_files(int argc, char **argv, struct server_config *cfg, int *client,
+    int *test)
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		const char	*a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
+		    strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			exit(0);
+		} else if (strcmp(a, "-config") == 0) {
+			cfg->config_file = optarg_of(argc, argv, &i);
+			cfg->config_explicit = 1;
+		} else if (strcmp(a, "-acl") == 0)
+			cfg->acl_path = optarg_of(argc, argv, &i);
+		else if (strcmp(a, "-t") == 0)
+			*test = 1;
+		else if (strcmp(a, "-names") == 0 || strcmp(a, "-started") == 0 ||
+		    strcmp(a, "-dump") == 0 || strcmp(a, "-kill") == 0 ||
+		    strcmp(a, "-stop") == 0) {
+			*client = 1;
+			return;
+		} else if (strcmp(a, "-port") == 0 || strcmp(a, "-address") == 0 ||
+		    strcmp(a, "-packet_timeout") == 0 ||
+		    strcmp(a, "-delay_accept") == 0 ||
+		    strcmp(a, "-delay_write") == 0 ||
+		    strcmp(a, "-log_socket") == 0)
+			i++;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct server_config	 cfg;
+	struct server_policy	 pol;
+	struct conf		 conf;
+	struct conf_errors	*errs;
 	struct server		*srv;
 	const char		*env, *errstr;
 	int			 i, debug = 0, daemonize = 0, status;
+	int			 client = 0, test = 0, loaded;
 	char			 status_line[128];
+	size_t			 k;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.port = SERVER_DEFAULT_PORT;
-	cfg.packet_timeout = SERVER_DEFAULT_TIMEOUT;
-	cfg.max_nodes = SERVER_DEFAULT_MAX_NODES;
+	memset(&pol, 0, sizeof(pol));
+	cfg.config_file = CONF_DEFAULT_FILE;
+	scan_files(argc, argv, &cfg, &client, &test);
+
+	/*
+	 * Precedence: command line > environment > configuration file >
+	 * built-in defaults. Client commands read the file only for its
+	 * port, and quietly do without a file they cannot read.
+	 */
+	if ((errs = calloc(1, sizeof(*errs))) == NULL)
+		die("out of memory");
+	loaded = conf_load(cfg.config_file, cfg.config_explicit, cfg.acl_path,
+	    &conf, client ? NULL : &pol.acl, &pol.builtin, errs) == 0;
+	if (!loaded && !client) {
+		print_errors(errs);
+		if (test)
+			fprintf(stderr, "epmd_secure: configuration "
+			    "invalid\n");
+		return 1;
+	}
+	free(errs);
+	if (!loaded)
+		conf_defaults(&conf);
+	if (test) {
+		printf("configuration OK\n");
+		acl_free(pol.acl);
+		return 0;
+	}
+	snprintf(pol.file, sizeof(pol.file), "%s", cfg.acl_path != NULL ?
+	    cfg.acl_path : conf.acl_file);
+	pol.names_refusal = conf.names_refusal;
+	pol.port_refusal = conf.port_refusal;
+	cfg.port = conf.port;
+	cfg.packet_timeout = conf.packet_timeout;
+	cfg.max_nodes = conf.max_nodes;
+	cfg.relaxed = conf.relaxed;
+	for (k = 0; k < conf.nlisten; k++)
+		cfg.addresses[cfg.naddresses++] = conf.listen[k];
 
 	if ((env = getenv("ERL_EPMD_PORT")) != NULL &&
 	    util_parse_port(env, &cfg.port, &errstr) == -1)
@@ -181,11 +279,7 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char	*a = argv[i], *v;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
-		    strcmp(a, "--help") == 0) {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (strcmp(a, "-d") == 0 || strcmp(a, "-debug") == 0)
+		if (strcmp(a, "-d") == 0 || strcmp(a, "-debug") == 0)
 			debug++;
 		else if (strcmp(a, "-daemon") == 0)
 			daemonize = 1;
@@ -211,6 +305,10 @@ main(int argc, char **argv)
 		else if (strcmp(a, "-delay_write") == 0)
 			cfg.delay_write = seconds_of(a,
 			    optarg_of(argc, argv, &i));
+		else if (strcmp(a, "-config") == 0 || strcmp(a, "-acl") == 0)
+			i++;	/* read in the first pass */
+		else if (strcmp(a, "-t") == 0)
+			;
 		else if (strcmp(a, "-names") == 0)
 			return client_names(cfg.port, 0);
 		else if (strcmp(a, "-started") == 0)
@@ -221,8 +319,7 @@ main(int argc, char **argv)
 			return client_kill(cfg.port);
 		else if (strcmp(a, "-stop") == 0)
 			return client_stop(cfg.port, optarg_of(argc, argv, &i));
-		else if (strcmp(a, "-config") == 0 || strcmp(a, "-acl") == 0 ||
-		    strcmp(a, "-log_socket") == 0 || strcmp(a, "-t") == 0)
+		else if (strcmp(a, "-log_socket") == 0)
 			die("%s is reserved for a later release", a);
 		else
 			die("unknown option \"%s\" (see -h)", a);
@@ -233,7 +330,7 @@ main(int argc, char **argv)
 	log_init(debug, 1, "epmd_secure");
 	raise_nofile();
 
-	if ((srv = server_new(&cfg)) == NULL)
+	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");
 	switch (server_bind(srv)) {
 	case SERVER_BIND_OK:
@@ -252,8 +349,10 @@ main(int argc, char **argv)
 		server_free(srv);
 		return 1;
 	}
-	log_info("epmd_secure %s serving port %u", EPMD_SECURE_VERSION,
-	    (unsigned)cfg.port);
+	log_info("epmd_secure %s serving port %u; %s%s (%zu rules)",
+	    EPMD_SECURE_VERSION, (unsigned)cfg.port,
+	    pol.builtin ? "built-in loopback-only ACL" : "ACL ",
+	    pol.builtin ? "" : pol.file, acl_count(pol.acl));
 	snprintf(status_line, sizeof(status_line), "serving port %u",
 	    (unsigned)cfg.port);
 	systemd_notify_ready(status_line);

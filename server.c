@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ struct listener {
 
 struct server {
 	struct server_config	 cfg;
+	struct server_policy	 pol;
 	struct event_base	*base;
 	struct registry		*reg;
 	struct listener		 listeners[SERVER_MAX_ADDRESSES + 2];
@@ -49,13 +51,14 @@ struct server {
 };
 
 struct server *
-server_new(const struct server_config *cfg)
+server_new(const struct server_config *cfg, const struct server_policy *pol)
 {
 	struct server	*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->cfg = *cfg;
+	s->pol = *pol;
 	if ((s->reg = registry_new(cfg->max_nodes, cfg->max_freed)) == NULL) {
 		free(s);
 		return NULL;
@@ -229,7 +232,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		log_info("SIGHUP: nothing to reload");
+		server_reload(s);
 		break;
 	default:
 		log_info("signal %d: stopping", (int)sig);
@@ -325,6 +328,7 @@ server_free(struct server *s)
 	if (s->sig_hup != NULL)
 		event_free(s->sig_hup);
 	registry_free(s->reg);
+	acl_free(s->pol.acl);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	free(s);
@@ -346,4 +350,68 @@ const struct server_config *
 server_config(struct server *s)
 {
 	return &s->cfg;
+}
+
+const struct server_policy *
+server_policy(struct server *s)
+{
+	return &s->pol;
+}
+
+/* Describe a policy for the logs. */
+static void
+policy_describe(const struct server_policy *p, char *buf, size_t len)
+{
+	if (p->builtin)
+		snprintf(buf, len, "built-in loopback-only ACL (%zu rules)",
+		    acl_count(p->acl));
+	else
+		snprintf(buf, len, "ACL %s (%zu rules)", p->file,
+		    acl_count(p->acl));
+}
+
+int
+server_reload(struct server *s)
+{
+	struct conf		 c;
+	struct conf_errors	*errs;
+	struct server_policy	 np;
+	char			 was[CONF_PATH_LEN + 64], now[CONF_PATH_LEN + 64];
+	size_t			 i;
+
+	systemd_notify_reloading();
+	if ((errs = calloc(1, sizeof(*errs))) == NULL) {
+		log_warnx("reload: out of memory; keeping the current policy");
+		systemd_notify_ready("reload failed: out of memory");
+		return -1;
+	}
+	if (conf_load(s->cfg.config_file, s->cfg.config_explicit,
+	    s->cfg.acl_path, &c, &np.acl, &np.builtin, errs) == -1) {
+		for (i = 0; i < errs->n; i++)
+			log_warnx("reload: %s", errs->msg[i]);
+		if (errs->total > errs->n)
+			log_warnx("reload: %zu more errors",
+			    errs->total - errs->n);
+		log_warnx("reload failed; keeping the current policy (%zu "
+		    "rules)", acl_count(s->pol.acl));
+		free(errs);
+		systemd_notify_ready("reload failed; previous policy kept");
+		return -1;
+	}
+	free(errs);
+	np.names_refusal = c.names_refusal;
+	np.port_refusal = c.port_refusal;
+	snprintf(np.file, sizeof(np.file), "%s", s->cfg.acl_path != NULL ?
+	    s->cfg.acl_path : c.acl_file);
+	policy_describe(&s->pol, was, sizeof(was));
+	policy_describe(&np, now, sizeof(now));
+	acl_free(s->pol.acl);
+	s->pol = np;
+	log_info("reload: %s replaces %s", now, was);
+	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
+		log_warnx("reload: port changes need a restart");
+	if (c.set & CONF_SET_LISTEN)
+		log_info("reload: listen addresses are read at start only");
+	systemd_notify_ready("serving; policy reloaded");
+	return 0;
 }

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acl.h"
+#include "conf.h"
+
 #define SERVER_MAX_ADDRESSES	32
 #define SERVER_DEFAULT_PORT	4369
 #define SERVER_DEFAULT_TIMEOUT	10	/* packet timeout, seconds */
@@ -29,6 +32,19 @@ struct server_config {
 	int		 systemd;		/* sockets from systemd */
 	size_t		 max_nodes;
 	size_t		 max_freed;
+	/* Where the policy comes from, for SIGHUP. */
+	const char	*config_file;
+	int		 config_explicit;	/* -config given */
+	const char	*acl_path;		/* -acl, or NULL */
+};
+
+/* The part of the configuration a reload may change. */
+struct server_policy {
+	struct acl		*acl;
+	int			 builtin;	/* no ACL file: loopback only */
+	char			 file[CONF_PATH_LEN];	/* the ACL's path */
+	enum conf_names_refusal	 names_refusal;
+	enum conf_port_refusal	 port_refusal;
 };
 
 /* What server_bind() reports. */
@@ -40,8 +56,9 @@ enum server_bind_status {
 
 struct server;
 
-/* Allocate a server for cfg (copied). */
-struct server *server_new(const struct server_config *cfg);
+/* Allocate a server for cfg (copied); it takes ownership of pol->acl. */
+struct server *server_new(const struct server_config *cfg,
+    const struct server_policy *pol);
 
 /*
  * Open the listening sockets (before any fork: no event base yet).
@@ -63,6 +80,14 @@ void server_free(struct server *);
 struct event_base *server_base(struct server *);
 struct registry *server_registry(struct server *);
 const struct server_config *server_config(struct server *);
+const struct server_policy *server_policy(struct server *);
+
+/*
+ * Re-read the configuration and ACL files and swap the new policy in only
+ * if both are valid; otherwise keep the old one and log why. Registrations
+ * and open connections are not touched. Returns 0 if swapped.
+ */
+int server_reload(struct server *);
 
 /* Conn bookkeeping: called by conn_new() and conn_free(). */
 void server_conn_opened(struct server *, struct conn *);

@@ -59,6 +59,12 @@ systemd_notify_ready(const char *status)
 }
 
 void
+systemd_notify_reloading(void)
+{
+	sd_notify(0, "RELOADING=1");
+}
+
+void
 systemd_notify_stopping(void)
 {
 	sd_notify(0, "STOPPING=1");

@@ -16,6 +16,9 @@ int systemd_listen_fds(int *fds, size_t max, size_t *n);
 /* Tell the service manager we are serving; status is a human line. */
 void systemd_notify_ready(const char *status);
 
+/* Tell the service manager a reload has begun. */
+void systemd_notify_reloading(void);
+
 /* Tell the service manager we are stopping. */
 void systemd_notify_stopping(void);
 

@@ -20,12 +20,14 @@
 #   EPMD_STOCK         reference daemon             (default /usr/bin/epmd)
 #   EPMD_SECURE_ARGS   extra daemon arguments       (default none)
 #   EPMD_STOCK_ARGS    extra daemon arguments       (default none)
-#   LOOKUP_SECS        seconds per lookup round     (default 2)
-#   LOOKUP_ROUNDS      rounds per daemon and level  (default 2, order alternates)
+#   LOOKUP_SECS        seconds per lookup round     (default 1)
+#   LOOKUP_ROUNDS      rounds per daemon and level  (default 7, order ABBA...)
 #   CONCURRENCY        client counts                (default "1 16 64")
 #   IDLE_CONNS         idle connections to hold     (default 10000)
 #   KEEP_LOGS=1        keep the work directory (raw loadgen lines, daemon
 #                      logs); it is always kept when the harness breaks
+#   BENCH_PIN          1: daemons on cpu 0, loadgen on cpu 1 (default 1 when
+#                      taskset exists and there are >= 2 cpus); 0: unpinned
 #   CC                 compiler for loadgen         (default cc)
 
 set -u
@@ -38,12 +40,25 @@ EPMD_SECURE=${EPMD_SECURE:-$ROOT/epmd_secure}
 EPMD_STOCK=${EPMD_STOCK:-/usr/bin/epmd}
 EPMD_SECURE_ARGS=${EPMD_SECURE_ARGS:-}
 EPMD_STOCK_ARGS=${EPMD_STOCK_ARGS:-}
-LOOKUP_SECS=${LOOKUP_SECS:-2}
-LOOKUP_ROUNDS=${LOOKUP_ROUNDS:-2}
+LOOKUP_SECS=${LOOKUP_SECS:-1}
+LOOKUP_ROUNDS=${LOOKUP_ROUNDS:-7}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 KEEP_LOGS=${KEEP_LOGS:-0}
 CC=${CC:-cc}
+if [ -z "${BENCH_PIN:-}" ]; then
+	BENCH_PIN=0
+	command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] && BENCH_PIN=1
+fi
+# Pinning keeps the daemon and the load generator off each other's cpu; on a
+# shared 2-cpu VM it cuts the run-to-run spread from ~20% to a few percent.
+if [ "$BENCH_PIN" = 1 ]; then
+	PIN_DAEMON=(taskset -c 0)
+	PIN_LOAD=(taskset -c 1)
+else
+	PIN_DAEMON=()
+	PIN_LOAD=()
+fi
 
 DEFAULT_SCENARIOS="rss lookup idle"
 NODE_NAME=bench
@@ -145,6 +160,13 @@ verdict() {
 	fi
 }
 
+# median N...: the median of the numbers given.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 
@@ -169,7 +191,8 @@ start_daemon() {
 	port=$("$LOADGEN" freeport) || broken "no free port"
 	PORT[$l]=$port
 	# shellcheck disable=SC2086
-	"${BIN[$l]}" -port "$port" ${ARGS[$l]} "$@" >>"$WORK/$l.log" 2>&1 &
+	"${PIN_DAEMON[@]}" "${BIN[$l]}" -port "$port" ${ARGS[$l]} "$@" \
+	    >>"$WORK/$l.log" 2>&1 &
 	PID[$l]=$!
 	CHILDREN+=("${PID[$l]}")
 	tries=50
@@ -204,7 +227,7 @@ restart_daemon() {
 # loadgen's key=value result line and appends it to $WORK/LABEL.lookups.
 run_lookup() {
 	local l=$1 c=$2 secs=$3 name=${4:-$NODE_NAME}
-	LOOKUP=$("$LOADGEN" lookup -p "${PORT[$l]}" -n "$name" -c "$c" \
+	LOOKUP=$("${PIN_LOAD[@]}" "$LOADGEN" lookup -p "${PORT[$l]}" -n "$name" -c "$c" \
 	    -t "$secs" -m 2000000 -T 2000)
 	case $LOOKUP in
 	lookups=*) ;;
@@ -220,7 +243,7 @@ idle_one() {
 	local held per tries
 	rss0=$(rss_kib "$pid")
 	fds0=$(fd_count "$pid")
-	"$LOADGEN" idle -p "${PORT[$l]}" -N "$IDLE_CONNS" -t 60 -k 256 -T 2000 \
+	"${PIN_LOAD[@]}" "$LOADGEN" idle -p "${PORT[$l]}" -N "$IDLE_CONNS" -t 60 -k 256 -T 2000 \
 	    -w 20 >"$out" 2>&1 &
 	lg=$!
 	CHILDREN+=("$lg")
@@ -268,16 +291,17 @@ scenario_rss() {
 
 scenario_lookup() {
 	local c r l order ok ratio v
-	local -A N SECS P50SUM P99MAX ERR
-	local -a rows=()
-	echo "== PORT_PLEASE2 lookups, closed loop, ${LOOKUP_ROUNDS} x ${LOOKUP_SECS}s per daemon and level, alternating"
+	local -A RATES P50S P99S ERR
+	local ratios rows=()
+	echo "== PORT_PLEASE2 lookups, closed loop, ${LOOKUP_ROUNDS} rounds x ${LOOKUP_SECS}s per daemon and level (ABBA order)"
 	# Warm both up (allocator, caches, TIME_WAIT churn) before measuring.
 	for l in $LABELS; do
 		run_lookup "$l" 16 0.3
 	done
 	for c in $CONCURRENCY; do
+		ratios=
 		for l in $LABELS; do
-			N[$l]=0; SECS[$l]=0; P50SUM[$l]=0; P99MAX[$l]=0; ERR[$l]=0
+			RATES[$l]=; P50S[$l]=; P99S[$l]=; ERR[$l]=0
 		done
 		for r in $(seq 1 "$LOOKUP_ROUNDS"); do
 			# Alternate who goes first, so neither always follows.
@@ -285,38 +309,43 @@ scenario_lookup() {
 			else order=$(echo "$LABELS" | awk '{ print $2, $1 }'); fi
 			for l in $order; do
 				run_lookup "$l" "$c" "$LOOKUP_SECS"
-				N[$l]=$((N[$l] + $(kv "$LOOKUP" ok)))
-				SECS[$l]=$(awk -v a="${SECS[$l]}" -v b="$(kv "$LOOKUP" secs)" 'BEGIN { print a + b }')
-				P50SUM[$l]=$((P50SUM[$l] + $(kv "$LOOKUP" p50_us)))
-				v=$(kv "$LOOKUP" p99_us)
-				[ "$v" -gt "${P99MAX[$l]}" ] && P99MAX[$l]=$v
+				RATES[$l]="${RATES[$l]} $(kv "$LOOKUP" rate)"
+				P50S[$l]="${P50S[$l]} $(kv "$LOOKUP" p50_us)"
+				P99S[$l]="${P99S[$l]} $(kv "$LOOKUP" p99_us)"
 				ERR[$l]=$((ERR[$l] + $(kv "$LOOKUP" errors) + $(kv "$LOOKUP" notfound)))
 				check_alive
 			done
+			# The ratio of the two runs of one round: neighbours in
+			# time share whatever else the host was doing.
+			ratios="$ratios $(awk -v a="${RATES[secure]##* }" -v b="${RATES[stock]##* }" \
+			    'BEGIN { printf("%.4f", (b > 0) ? a / b : 0) }')"
 		done
 		v=$c
 		for l in $LABELS; do
-			v="$v $(awk -v n="${N[$l]}" -v s="${SECS[$l]}" 'BEGIN { printf("%.0f", (s > 0) ? n / s : 0) }')"
-			v="$v $((P50SUM[$l] / LOOKUP_ROUNDS)) ${P99MAX[$l]} ${ERR[$l]}"
+			# shellcheck disable=SC2086
+			v="$v $(median ${RATES[$l]}) $(median ${P50S[$l]}) $(median ${P99S[$l]}) ${ERR[$l]}"
 		done
-		rows+=("$v")
+		# shellcheck disable=SC2086
+		rows+=("$v $(median $ratios) $(printf '%s\n' $ratios | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf("%.2f-%.2f", lo, hi) }')")
 	done
 
-	printf '%5s | %9s %7s %7s %5s | %9s %7s %7s %5s | %6s  %s\n' \
+	printf '%5s | %9s %7s %7s %5s | %9s %7s %7s %5s | %6s %11s  %s\n' \
 	    conc "ours/s" "p50 us" "p99 us" err "stock/s" "p50 us" "p99 us" err \
-	    ratio "target >= ${TARGET_RATIO}x"
-	local rs p50a p99a ea rt p50b p99b eb
+	    ratio "(range)" "target >= ${TARGET_RATIO}x"
+	local rs p50a p99a ea rt p50b p99b eb range
 	for v in "${rows[@]}"; do
-		read -r c rs p50a p99a ea rt p50b p99b eb <<<"$v"
-		ratio=$(awk -v a="$rs" -v b="$rt" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')
+		read -r c rs p50a p99a ea rt p50b p99b eb ratio range <<<"$v"
+		ratio=$(awk -v x="$ratio" 'BEGIN { printf("%.2f", x) }')
 		ok=0; ge "$ratio" "$TARGET_RATIO" && ok=1
 		verdict "lookups c=$c: ${ratio}x stock >= ${TARGET_RATIO}x" "$ok"
-		printf '%5s | %9s %7s %7s %5s | %9s %7s %7s %5s | %6s  %s\n' \
+		printf '%5s | %9.0f %7.0f %7.0f %5s | %9.0f %7.0f %7.0f %5s | %6s %11s  %s\n' \
 		    "$c" "$rs" "$p50a" "$p99a" "$ea" "$rt" "$p50b" "$p99b" "$eb" \
-		    "$ratio" "$VERDICT"
+		    "$ratio" "($range)" "$VERDICT"
 	done
-	echo "(rate = 'w 0' replies per second; p50 averaged, p99 the worst over the rounds;"
-	echo " err = failed, timed-out or not-found requests; in-flight ones at the end are not counted)"
+	echo "(medians over the rounds of: replies 'w 0' per second, p50 and p99 latency;"
+	echo " ratio = median of the per-round ours/stock ratios (range: lowest-highest round,"
+	echo " a wide range means the host was noisy); err = failed, timed-out or"
+	echo " not-found requests, summed; in-flight requests at the end of a round are not counted)"
 	echo
 }
 
@@ -410,7 +439,9 @@ done
 
 echo "epmd_secure: ${BIN[secure]} ${ARGS[secure]} (port ${PORT[secure]}, pid ${PID[secure]})"
 echo "stock epmd:  ${BIN[stock]} ${ARGS[stock]} (port ${PORT[stock]}, pid ${PID[stock]})"
-echo "host: $(nproc) cpus, fd limit $NOFILE, $(uname -sr); loadgen and daemon share the cpus"
+if [ "$BENCH_PIN" = 1 ]; then PINNED="daemons on cpu 0, loadgen on cpu 1"
+else PINNED="unpinned: loadgen and daemon share the cpus"; fi
+echo "host: $(nproc) cpus, fd limit $NOFILE, $(uname -sr); $PINNED"
 echo
 
 START=$(date +%s)
