@@ -180,11 +180,12 @@ client_kill(uint16_t port)
 	close(fd);
 	if (n != 2)
 		return responded(buf, n);
-	if (buf[0] == 'O' && buf[1] == 'K')
+	if (buf[0] == 'O' && buf[1] == 'K') {
 		printf("Killed\n");
-	else
-		printf("Killing not allowed - living nodes in database.\n");
-	return 0;
+		return 0;
+	}
+	printf("Killing not allowed - living nodes in database.\n");
+	return 1;
 }
 
 int

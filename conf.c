@@ -52,6 +52,24 @@ conf_defaults(struct conf *c)
 	c->names_refusal = CONF_NAMES_CLOSE;
 	c->port_refusal = CONF_PORT_NOT_FOUND;
 	c->max_nodes = 4096;
+	c->log_target = CONF_LOG_SYSLOG;
+	snprintf(c->log_facility, sizeof(c->log_facility), "daemon");
+	snprintf(c->log_ident, sizeof(c->log_ident), "epmd_secure");
+}
+
+/* Facility names accepted by log_facility (log.c maps them to codes). */
+static int
+facility_known(const char *f)
+{
+	static const char *const known[] = { "auth", "authpriv", "daemon",
+	    "local0", "local1", "local2", "local3", "local4", "local5",
+	    "local6", "local7", "user" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i], f) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -249,6 +267,56 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 			    "max_nodes: \"%s\" %s (1..65536)", tok[1], errstr);
 		else
 			c->max_nodes = (size_t)v;
+	} else if (strcmp(key, "log_target") == 0) {
+		if (strcmp(tok[1], "syslog") == 0)
+			c->log_target = CONF_LOG_SYSLOG;
+		else if (strcmp(tok[1], "journald") == 0)
+			c->log_target = CONF_LOG_JOURNALD;
+		else if (strcmp(tok[1], "stderr") == 0)
+			c->log_target = CONF_LOG_STDERR;
+		else {
+			conf_error(x->errs, x->file, line, "log_target: \"%s\" "
+			    "is not syslog, journald or stderr", tok[1]);
+			return;
+		}
+		c->set |= CONF_SET_LOG_TARGET;
+	} else if (strcmp(key, "log_socket") == 0) {
+		if (tok[1][0] != '/' || strlen(tok[1]) >= 108)
+			conf_error(x->errs, x->file, line, "log_socket: an "
+			    "absolute path under 108 bytes is expected");
+		else {
+			snprintf(c->log_socket, sizeof(c->log_socket), "%s",
+			    tok[1]);
+			c->set |= CONF_SET_LOG_SOCKET;
+		}
+	} else if (strcmp(key, "log_facility") == 0) {
+		if (!facility_known(tok[1]))
+			conf_error(x->errs, x->file, line, "log_facility: "
+			    "\"%s\" is not a known facility", tok[1]);
+		else
+			snprintf(c->log_facility, sizeof(c->log_facility),
+			    "%s", tok[1]);
+	} else if (strcmp(key, "log_ident") == 0) {
+		const char *p;
+
+		for (p = tok[1]; *p != '\0'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			    *p == '_' || *p == '-' || *p == '.'))
+				break;
+		if (*p != '\0' || strlen(tok[1]) >= sizeof(c->log_ident))
+			conf_error(x->errs, x->file, line, "log_ident: letters, "
+			    "digits, '_', '-' and '.' only, under 64 bytes");
+		else
+			snprintf(c->log_ident, sizeof(c->log_ident), "%s",
+			    tok[1]);
+	} else if (strcmp(key, "counters_interval") == 0) {
+		if (util_parse_uint(tok[1], 0, 86400, &v, &errstr) == -1)
+			conf_error(x->errs, x->file, line,
+			    "counters_interval: \"%s\" %s (0..86400 seconds)",
+			    tok[1], errstr);
+		else
+			c->counters_interval = (unsigned)v;
 	} else
 		conf_error(x->errs, x->file, line, "unknown keyword \"%s\"",
 		    key);

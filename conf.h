@@ -27,6 +27,14 @@
 #define CONF_SET_TIMEOUT	0x04
 #define CONF_SET_ACL		0x08
 #define CONF_SET_RELAXED	0x10
+#define CONF_SET_LOG_SOCKET	0x20
+#define CONF_SET_LOG_TARGET	0x40
+
+enum conf_log_target {
+	CONF_LOG_SYSLOG = 0,
+	CONF_LOG_JOURNALD,
+	CONF_LOG_STDERR,
+};
 
 enum conf_names_refusal {
 	CONF_NAMES_CLOSE = 0,	/* close without reply (default) */
@@ -49,6 +57,11 @@ struct conf {
 	enum conf_port_refusal	 port_refusal;
 	int			 relaxed;
 	size_t			 max_nodes;
+	enum conf_log_target	 log_target;
+	char			 log_socket[CONF_PATH_LEN];	/* "" default */
+	char			 log_facility[16];
+	char			 log_ident[64];
+	unsigned		 counters_interval;	/* seconds, 0 off */
 };
 
 struct conf_errors {

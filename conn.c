@@ -59,6 +59,9 @@ struct conn {
 	size_t			 outlen;
 	size_t			 outoff;
 	char			 peerstr[UTIL_ADDRSTRLEN];
+	char			*regname;	/* registered node, for logs */
+	uint16_t		 regport;
+	enum audit_req		 req;		/* the request being served */
 };
 
 static void	conn_event(evutil_socket_t, short, void *);
@@ -87,6 +90,36 @@ deadline_left(const struct timespec *ts)
 		tv.tv_usec = (suseconds_t)((ns % 1000000000LL) / 1000);
 	}
 	return tv;
+}
+
+/* Write this connection's audit record. */
+static void
+conn_audit(struct conn *c, enum audit_verdict v, const char *node,
+    size_t nodelen, long port, long long creation, long names, unsigned rule,
+    const char *reason)
+{
+	struct audit	 a;
+
+	a.src = (struct sockaddr *)&c->peer;
+	a.dst = (struct sockaddr *)&c->local;
+	a.req = c->req;
+	a.verdict = v;
+	a.node = node;
+	a.nodelen = nodelen;
+	a.port = port;
+	a.creation = creation;
+	a.names = names;
+	a.rule = rule;
+	a.reason = reason;
+	log_audit(&a);
+}
+
+/* Record a refusal or failure with no answer details, and close. */
+static void
+conn_refuse(struct conn *c, enum audit_verdict v, const char *reason)
+{
+	conn_audit(c, v, NULL, 0, -1, -1, -1, 0, reason);
+	conn_free(c);
 }
 
 /* (Re)arm the connection's one event for what, with the deadline. */
@@ -136,9 +169,8 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 	    (struct sockaddr *)&c->local);
 	util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
 	    sizeof(c->peerstr));
+	c->req = AUDIT_REQ_NONE;
 	server_conn_opened(srv, c);
-	log_debug("%s: connected (%s peer)", c->peerstr,
-	    c->local_peer ? "local" : "remote");
 
 	if (cfg->delay_accept > 0) {
 		c->state = CONN_DELAYED;
@@ -156,8 +188,12 @@ void
 conn_free(struct conn *c)
 {
 	if (c->state == CONN_REGISTERED &&
-	    registry_remove_owner(server_registry(c->srv), c) == REGISTRY_OK)
-		log_debug("%s: registration ended", c->peerstr);
+	    registry_remove_owner(server_registry(c->srv), c) == REGISTRY_OK) {
+		c->req = AUDIT_REQ_ALIVE2_END;
+		conn_audit(c, AUDIT_OK, c->regname, strlen(c->regname),
+		    c->regport, -1, -1, 0, NULL);
+	}
+	free(c->regname);
 	event_free(c->ev);
 	close(c->fd);
 	free(c->frame);
@@ -180,6 +216,7 @@ conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
 		conn_free(c);
 		return;
 	}
+	log_debug("%s: replying %zu bytes", c->peerstr, len);
 	memcpy(c->out, buf, len);
 	c->outlen = len;
 	c->after = after;
@@ -292,9 +329,8 @@ do_listing(struct conn *c, int dump)
 	if (!dump) {
 		v = acl_names_allowed(pol->acl, &c->addr);
 		if (!v.allow) {
-			log_info("%s: NAMES denied (%s%u)", c->peerstr,
-			    v.line ? "rule at line " : "no rule matched ",
-			    v.line);
+			conn_audit(c, AUDIT_DENIED, NULL, 0, -1, -1, -1,
+			    v.line, NULL);
 			if (pol->names_refusal == CONF_NAMES_CLOSE) {
 				conn_free(c);
 				return;
@@ -319,8 +355,9 @@ do_listing(struct conn *c, int dump)
 		conn_free(c);
 		return;
 	}
-	log_debug("%s: %s: %zu nodes", c->peerstr, dump ? "DUMP" : "NAMES",
-	    registry_count(reg));
+	conn_audit(c, AUDIT_OK, NULL, 0, -1, -1, dump ?
+	    (long)(registry_count(reg) + registry_count_freed(reg)) :
+	    (long)x.listed, 0, NULL);
 	conn_reply(c, o.p, o.len, AFTER_CLOSE);
 	free(o.p);
 }
@@ -329,46 +366,52 @@ static void
 do_alive2(struct conn *c, const struct wire_request *req,
     enum wire_status st, const char *errstr)
 {
-	enum registry_status	 rs;
+	const struct wire_node	*n = &req->node;
+	enum audit_verdict	 v = AUDIT_INVALID;
 	uint8_t			 out[8];
 	uint32_t		 creation = WIRE_ERROR_CREATION;
-	char			 name[WIRE_MAX_NAME_BYTES * 4 + 1];
 	int			 ok = 0;
 
-	util_escape(name, sizeof(name), req->node.name, req->node.namelen);
-	if (st != WIRE_OK)
-		log_info("%s: ALIVE2 refused: %s", c->peerstr, errstr);
-	else {
-		rs = registry_add(server_registry(c->srv), &req->node, c,
-		    c->fd, (uint32_t)time(NULL), &creation);
-		switch (rs) {
+	if (st == WIRE_OK) {
+		switch (registry_add(server_registry(c->srv), n, c, c->fd,
+		    (uint32_t)time(NULL), &creation)) {
 		case REGISTRY_OK:
+			if ((c->regname = strdup(n->name)) == NULL) {
+				/* Cannot log its end: refuse it instead. */
+				registry_remove_owner(server_registry(c->srv),
+				    c);
+				v = AUDIT_FULL;
+				errstr = "out of memory";
+				break;
+			}
+			c->regport = n->port;
 			ok = 1;
-			log_debug("%s: registered \"%s\" port %u creation %u",
-			    c->peerstr, name, (unsigned)req->node.port,
-			    (unsigned)creation);
+			v = AUDIT_OK;
+			errstr = NULL;
 			break;
 		case REGISTRY_DUPLICATE:
-			log_info("%s: ALIVE2 refused: \"%s\" is already "
-			    "registered", c->peerstr, name);
+			v = AUDIT_DUPLICATE;
+			errstr = NULL;
 			break;
 		default:
-			log_warnx("%s: ALIVE2 refused: node table full",
-			    c->peerstr);
+			v = AUDIT_FULL;
+			errstr = "node table full";
 			break;
 		}
-		if (!ok)
-			creation = WIRE_ERROR_CREATION;
 	}
-	if (ok && req->node.highvsn < 6)
+	if (!ok)
+		creation = WIRE_ERROR_CREATION;
+	else if (n->highvsn < 6)
 		creation = registry_creation_v5(creation);
+	conn_audit(c, v, n->name, n->namelen, n->port,
+	    (long long)creation, -1, 0, errstr);
 	/*
 	 * A refused registration is closed after its reply; stock keeps it
 	 * open and a later failure there could unregister the name's real
 	 * holder.
 	 */
 	conn_reply(c, out, wire_encode_alive2_resp(out, sizeof(out),
-	    req->node.highvsn, ok ? 0 : 1, creation),
+	    n->highvsn, ok ? 0 : 1, creation),
 	    ok ? AFTER_REGISTERED : AFTER_CLOSE);
 }
 
@@ -379,25 +422,22 @@ do_port2(struct conn *c, const struct wire_request *req)
 	const struct wire_node		*n = NULL;
 	struct acl_verdict		 v;
 	uint8_t				 out[WIRE_MAX_PORT2_RESP];
-	char				 name[WIRE_MAX_NAME_BYTES * 4 + 1];
 
-	util_escape(name, sizeof(name), req->node.name, req->node.namelen);
 	v = acl_check(pol->acl, &c->addr, ACL_SCOPE_PORT, req->node.name);
 	if (!v.allow) {
-		log_info("%s: PORT_PLEASE2 \"%s\" denied (%s%u)", c->peerstr,
-		    name, v.line ? "rule at line " : "no rule matched ",
-		    v.line);
+		conn_audit(c, AUDIT_DENIED, req->node.name, req->node.namelen,
+		    -1, -1, -1, v.line, NULL);
 		if (pol->port_refusal == CONF_PORT_CLOSE) {
 			conn_free(c);
 			return;
 		}
 	} else if ((n = registry_find(server_registry(c->srv),
 	    req->node.name)) == NULL)
-		log_debug("%s: PORT_PLEASE2 \"%s\" not found", c->peerstr,
-		    name);
+		conn_audit(c, AUDIT_NOT_FOUND, req->node.name,
+		    req->node.namelen, -1, -1, -1, v.line, NULL);
 	else
-		log_debug("%s: PORT_PLEASE2 \"%s\" port %u", c->peerstr, name,
-		    (unsigned)n->port);
+		conn_audit(c, AUDIT_OK, req->node.name, req->node.namelen,
+		    n->port, -1, -1, v.line, NULL);
 	/* A refusal looks exactly like "not registered". */
 	conn_reply(c, out, wire_encode_port2_resp(out, sizeof(out), n),
 	    AFTER_CLOSE);
@@ -409,25 +449,33 @@ do_kill(struct conn *c)
 	const struct server_config	*cfg = server_config(c->srv);
 
 	if (!cfg->relaxed && registry_count(server_registry(c->srv)) > 0) {
-		log_info("%s: KILL refused: nodes are registered",
-		    c->peerstr);
+		conn_audit(c, AUDIT_REFUSED, NULL, 0, -1, -1, -1, 0,
+		    "nodes are registered");
 		conn_reply(c, "NO", 2, AFTER_CLOSE);
 		return;
 	}
-	log_info("%s: KILL: stopping", c->peerstr);
+	conn_audit(c, AUDIT_OK, NULL, 0, -1, -1, -1, 0, NULL);
 	conn_reply(c, "OK", 2, AFTER_KILL);
+}
+
+/* Close a registration whose node was already unregistered, e.g. by STOP. */
+static void
+conn_end_registration(struct conn *owner, const char *reason)
+{
+	owner->req = AUDIT_REQ_ALIVE2_END;
+	conn_audit(owner, AUDIT_OK, owner->regname, strlen(owner->regname),
+	    owner->regport, -1, -1, 0, reason);
+	conn_free(owner);
 }
 
 static void
 do_stop(struct conn *c, const struct wire_request *req)
 {
 	void	*owner;
-	char	 name[WIRE_MAX_NAME_BYTES * 4 + 1];
 
-	util_escape(name, sizeof(name), req->node.name, req->node.namelen);
 	if (!server_config(c->srv)->relaxed) {
-		log_info("%s: STOP refused: no -relaxed_command_check",
-		    c->peerstr);
+		conn_audit(c, AUDIT_REFUSED, req->node.name, req->node.namelen,
+		    -1, -1, -1, 0, "no -relaxed_command_check");
 		conn_free(c);
 		return;
 	}
@@ -435,14 +483,37 @@ do_stop(struct conn *c, const struct wire_request *req)
 	    registry_remove_name(server_registry(c->srv), req->node.name,
 	    &owner) != REGISTRY_OK) {
 		/* Stock appends STOPPED here too. */
-		log_info("%s: STOP \"%s\": not registered", c->peerstr, name);
+		conn_audit(c, AUDIT_NOT_FOUND, req->node.name,
+		    req->node.namelen, -1, -1, -1, 0, NULL);
 		conn_reply(c, "NOEXIST", 7, AFTER_CLOSE);
 		return;
 	}
-	log_info("%s: STOP \"%s\": unregistered", c->peerstr, name);
-	/* The registration is already gone: close its connection. */
-	conn_free(owner);
+	conn_audit(c, AUDIT_OK, req->node.name, req->node.namelen, -1, -1, -1,
+	    0, NULL);
+	/* The registration is gone: close its connection, logging its end. */
+	conn_end_registration(owner, "stopped");
 	conn_reply(c, "STOPPED", 7, AFTER_CLOSE);
+}
+
+static enum audit_req
+audit_req_of(uint8_t op)
+{
+	switch (op) {
+	case WIRE_OP_ALIVE2:
+		return AUDIT_REQ_ALIVE2;
+	case WIRE_OP_PORT2:
+		return AUDIT_REQ_PORT2;
+	case WIRE_OP_NAMES:
+		return AUDIT_REQ_NAMES;
+	case WIRE_OP_DUMP:
+		return AUDIT_REQ_DUMP;
+	case WIRE_OP_KILL:
+		return AUDIT_REQ_KILL;
+	case WIRE_OP_STOP:
+		return AUDIT_REQ_STOP;
+	default:
+		return AUDIT_REQ_NONE;
+	}
 }
 
 /* Answer one complete, well-framed request. */
@@ -455,17 +526,18 @@ conn_dispatch(struct conn *c)
 	size_t			 bodylen = c->framelen - 2;
 
 	st = wire_decode_request(c->frame + 2, bodylen, &req, &errstr);
+	c->req = audit_req_of(c->frame[2]);
 	if (st == WIRE_BAD_FRAME) {
-		log_info("%s: malformed request: %s", c->peerstr, errstr);
-		conn_free(c);
+		conn_refuse(c, AUDIT_MALFORMED, errstr);
 		return;
 	}
 	/* Requests that change or reveal daemon state: local peers only. */
 	if (!c->local_peer && (req.op == WIRE_OP_ALIVE2 ||
 	    req.op == WIRE_OP_DUMP || req.op == WIRE_OP_KILL ||
 	    req.op == WIRE_OP_STOP)) {
-		log_info("%s: request %d refused: not a local peer",
-		    c->peerstr, (int)req.op);
+		conn_audit(c, AUDIT_NOT_LOCAL, req.op == WIRE_OP_ALIVE2 ||
+		    req.op == WIRE_OP_STOP ? req.node.name : NULL,
+		    req.node.namelen, -1, -1, -1, 0, NULL);
 		conn_free(c);
 		return;
 	}
@@ -515,13 +587,12 @@ conn_read(struct conn *c)
 		return;
 	}
 	if (n <= 0) {
-		if (n == 0)
-			log_debug("%s: closed after %zu bytes", c->peerstr,
-			    c->got);
+		if (n == 0 && c->got == 0)
+			conn_refuse(c, AUDIT_NO_REQUEST, NULL);
 		else
-			log_debug("%s: read: %s", c->peerstr,
-			    strerror(errno));
-		conn_free(c);
+			conn_refuse(c, AUDIT_MALFORMED, n == 0 ?
+			    "end of stream inside the frame" :
+			    "read error inside the frame");
 		return;
 	}
 	if (c->frame == NULL) {
@@ -529,11 +600,13 @@ conn_read(struct conn *c)
 
 		switch (wire_frame_check(tmp, have, &bodylen)) {
 		case WIRE_BAD_FRAME:
-			log_info("%s: malformed frame (length %u, %zu bytes "
-			    "received)", c->peerstr,
-			    have >= 2 ? (unsigned)((tmp[0] << 8) | tmp[1]) :
-			    0U, have);
-			conn_free(c);
+			if (have > 2)
+				c->req = audit_req_of(tmp[2]);
+			conn_refuse(c, AUDIT_MALFORMED, tmp[0] == 0 &&
+			    tmp[1] == 0 ? "zero length" : have - 2 >
+			    (((size_t)tmp[0] << 8) | tmp[1]) ?
+			    "bytes past the end of the frame" :
+			    "length over 3057");
 			return;
 		case WIRE_NEED_MORE:
 			if (have < 2) {
@@ -639,8 +712,17 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 	if (what & EV_TIMEOUT) {
-		log_info("%s: timeout after %zu bytes", c->peerstr, c->got);
-		conn_free(c);
+		if (c->state == CONN_READING) {
+			if (c->got > 2)
+				c->req = audit_req_of(c->frame != NULL ?
+				    c->frame[2] : 0);
+			conn_refuse(c, AUDIT_TIMEOUT, c->got == 0 ?
+			    "no bytes" : "incomplete frame");
+		} else {
+			/* The request has its record: a slow reader. */
+			log_debug("%s: reply not read in time", c->peerstr);
+			conn_free(c);
+		}
 		return;
 	}
 	if (c->state == CONN_READING)

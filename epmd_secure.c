@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -33,6 +34,7 @@ static const char usage_text[] =
 "                   [-relaxed_command_check] [-systemd]\n"
 "                   [-packet_timeout Seconds] [-delay_accept Seconds]\n"
 "                   [-delay_write Seconds] [-config File] [-acl File]\n"
+"                   [-log_socket Path]\n"
 "       epmd_secure [-config File] [-acl File] -t\n"
 "       epmd_secure [-port No] -names | -started | -dump | -kill |\n"
 "                   -stop Name\n"
@@ -53,6 +55,7 @@ static const char usage_text[] =
 "    -acl File                ACL file (default: acl_file in the\n"
 "                             configuration, else /etc/epmd_secure/acl)\n"
 "    -t                       check the configuration and ACL, then exit\n"
+"    -log_socket Path         syslog or journald socket (default /dev/log)\n"
 "\n"
 "Client commands (talk to the daemon on loopback)\n"
 "    -names                   list registered nodes\n"
@@ -85,6 +88,14 @@ optarg_of(int argc, char **argv, int *i)
 	if (*i + 1 >= argc)
 		die("%s needs a value (see -h)", argv[*i]);
 	return argv[++*i];
+}
+
+/* As stock: a client command must be the last argument. */
+static void
+last_arg(int argc, int i, const char *cmd)
+{
+	if (i + 1 < argc)
+		die("%s must be the last argument (see -h)", cmd);
 }
 
 static unsigned
@@ -160,7 +171,6 @@ detach(void)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	log_to_syslog();
 }
 
 /* Print every configuration error, one per line, as file:line: message. */
@@ -224,7 +234,10 @@ main(int argc, char **argv)
 	struct server		*srv;
 	const char		*env, *errstr;
 	int			 i, debug = 0, daemonize = 0, status;
-	int			 client = 0, test = 0, loaded;
+	int			 client = 0, test = 0, loaded, fac;
+	struct log_config	 lc;
+	const char		*log_socket = NULL;
+	char			 listeners[512], quoted[4 * CONF_PATH_LEN + 1];
 	char			 status_line[128];
 	size_t			 k;
 
@@ -309,25 +322,52 @@ main(int argc, char **argv)
 			i++;	/* read in the first pass */
 		else if (strcmp(a, "-t") == 0)
 			;
-		else if (strcmp(a, "-names") == 0)
+		else if (strcmp(a, "-names") == 0) {
+			last_arg(argc, i, a);
 			return client_names(cfg.port, 0);
-		else if (strcmp(a, "-started") == 0)
+		} else if (strcmp(a, "-started") == 0) {
+			last_arg(argc, i, a);
 			return client_names(cfg.port, 1);
-		else if (strcmp(a, "-dump") == 0)
+		} else if (strcmp(a, "-dump") == 0) {
+			last_arg(argc, i, a);
 			return client_dump(cfg.port);
-		else if (strcmp(a, "-kill") == 0)
+		} else if (strcmp(a, "-kill") == 0) {
+			last_arg(argc, i, a);
 			return client_kill(cfg.port);
-		else if (strcmp(a, "-stop") == 0)
-			return client_stop(cfg.port, optarg_of(argc, argv, &i));
-		else if (strcmp(a, "-log_socket") == 0)
-			die("%s is reserved for a later release", a);
+		} else if (strcmp(a, "-stop") == 0) {
+			v = optarg_of(argc, argv, &i);
+			last_arg(argc, i, a);
+			return client_stop(cfg.port, v);
+		}
+		else if (strcmp(a, "-log_socket") == 0) {
+			log_socket = optarg_of(argc, argv, &i);
+			if (log_socket[0] != '/' || strlen(log_socket) >= 108)
+				die("-log_socket: an absolute path under 108 "
+				    "bytes is expected");
+		}
 		else
 			die("unknown option \"%s\" (see -h)", a);
 	}
 
 	/* As stock: -d keeps fewer freed names around. */
 	cfg.max_freed = debug ? REGISTRY_MAX_FREED_DEBUG : REGISTRY_MAX_FREED;
-	log_init(debug, 1, "epmd_secure");
+	/* -d logs to stderr unless the file chose a target. */
+	memset(&lc, 0, sizeof(lc));
+	lc.debug = debug;
+	lc.ident = conf.log_ident;
+	lc.facility = (fac = log_facility_code(conf.log_facility)) == -1 ?
+	    LOG_DAEMON : fac;
+	lc.target = (enum log_target)conf.log_target;
+	if (debug && !(conf.set & CONF_SET_LOG_TARGET))
+		lc.target = LOG_TARGET_STDERR;
+	if (log_socket != NULL)
+		lc.socket_path = log_socket;
+	else if (conf.set & CONF_SET_LOG_SOCKET)
+		lc.socket_path = conf.log_socket;
+	if (daemonize && lc.target == LOG_TARGET_STDERR && debug == 0)
+		lc.target = LOG_TARGET_SYSLOG;
+	log_init(&lc);
+	cfg.counters_interval = conf.counters_interval;
 	raise_nofile();
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
@@ -349,16 +389,18 @@ main(int argc, char **argv)
 		server_free(srv);
 		return 1;
 	}
-	log_info("epmd_secure %s serving port %u; %s%s (%zu rules)",
-	    EPMD_SECURE_VERSION, (unsigned)cfg.port,
-	    pol.builtin ? "built-in loopback-only ACL" : "ACL ",
-	    pol.builtin ? "" : pol.file, acl_count(pol.acl));
+	k = server_listeners(srv, listeners, sizeof(listeners));
+	log_event(LOG_INFO, "event=start version=%s port=%u listeners=\"%s\" "
+	    "systemd_fds=%zu acl=\"%s\" rules=%zu", EPMD_SECURE_VERSION,
+	    (unsigned)cfg.port, listeners, cfg.systemd ? k : 0,
+	    log_quote(quoted, sizeof(quoted), pol.builtin ? "(built-in)" :
+	    pol.file), acl_count(pol.acl));
 	snprintf(status_line, sizeof(status_line), "serving port %u",
 	    (unsigned)cfg.port);
 	systemd_notify_ready(status_line);
 	status = server_run(srv);
 	systemd_notify_stopping();
-	log_info("stopped");
+	log_event(LOG_INFO, "event=stopped status=%d", status);
 	server_free(srv);
 	return status;
 }

@@ -1,21 +1,121 @@
 /*
- * log.h: daemon logging, OpenBSD style. Messages go to stderr in the
- * foreground and to syslog once detached. Never pass peer-supplied text as
- * the format: escape it with util_escape() and print it with "%s".
+ * log.h: operational logging (OpenBSD style) and the per-query audit
+ * trail, both through one bounded, non-blocking pipeline.
+ *
+ * Destinations: syslog (a datagram socket, /dev/log by default), journald
+ * (its native protocol, with structured EPMD_* fields), or stderr. Records
+ * that cannot be sent at once wait in a bounded queue; when it is full they
+ * are dropped and counted, and the count is logged (dropped=N) as soon as
+ * records flow again. Logging never blocks the daemon.
+ *
+ * Never pass peer-supplied text as a format. Audit records take the node
+ * name raw and escape it themselves.
  */
 #ifndef LOG_H
 #define LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/socket.h>
 
-/* Start logging: debug level (0 = off), to stderr if foreground. */
-void log_init(int debug, int foreground, const char *ident);
+enum log_target {
+	LOG_TARGET_SYSLOG = 0,
+	LOG_TARGET_JOURNALD,
+	LOG_TARGET_STDERR,
+};
 
-/* Switch from stderr to syslog (after detaching). */
-void log_to_syslog(void);
+#define LOG_DEFAULT_SYSLOG_SOCKET	"/dev/log"
+#define LOG_DEFAULT_JOURNAL_SOCKET	"/run/systemd/journal/socket"
+#define LOG_QUEUE_RECORDS		4096
+#define LOG_QUEUE_BYTES			(1024 * 1024)
+
+enum audit_req {
+	AUDIT_REQ_NONE = 0,	/* no complete request */
+	AUDIT_REQ_ALIVE2,
+	AUDIT_REQ_ALIVE2_END,	/* a registration ended */
+	AUDIT_REQ_PORT2,
+	AUDIT_REQ_NAMES,
+	AUDIT_REQ_DUMP,
+	AUDIT_REQ_KILL,
+	AUDIT_REQ_STOP,
+	AUDIT_NREQ
+};
+
+enum audit_verdict {
+	AUDIT_OK = 0,
+	AUDIT_NOT_FOUND,
+	AUDIT_DENIED,		/* the ACL refused it */
+	AUDIT_RATE_LIMITED,
+	AUDIT_MALFORMED,
+	AUDIT_NOT_LOCAL,	/* local-only request from a remote peer */
+	AUDIT_DUPLICATE,	/* name already registered */
+	AUDIT_TIMEOUT,
+	AUDIT_REFUSED,		/* KILL with live nodes, STOP not relaxed */
+	AUDIT_INVALID,		/* a registration with a refused name */
+	AUDIT_FULL,		/* a table or cap is full */
+	AUDIT_NO_REQUEST,	/* closed before sending anything */
+	AUDIT_NVERDICT
+};
+
+/* One query's record: fixed fields, -1 (or NULL) for "not applicable". */
+struct audit {
+	const struct sockaddr	*src;
+	const struct sockaddr	*dst;
+	enum audit_req		 req;
+	enum audit_verdict	 verdict;
+	const char		*node;		/* raw bytes, escaped here */
+	size_t			 nodelen;
+	long			 port;		/* port returned or registered */
+	long long		 creation;
+	long			 names;		/* names listed */
+	unsigned		 rule;		/* deciding ACL line, 0 none */
+	const char		*reason;	/* a constant string */
+};
+
+struct log_config {
+	enum log_target	 target;
+	const char	*socket_path;	/* NULL: the target's default */
+	int		 facility;	/* LOG_DAEMON etc. */
+	const char	*ident;
+	int		 debug;
+};
+
+struct event_base;
+
+/* Start logging synchronously (before the event loop). */
+void log_init(const struct log_config *);
+
+/* Hand the pipeline to the event loop: queue flushing, reconnects. */
+int log_start(struct event_base *);
+
+/* Flush what can be flushed and release everything. */
+void log_shutdown(void);
 
 /* Current debug level. */
 int log_debug_level(void);
+
+/* Map a facility name ("daemon", "local0"...) to its code; -1 if none. */
+int log_facility_code(const char *);
+
+/* Write one audit record. */
+void log_audit(const struct audit *);
+
+/* The stable names of requests and verdicts, as logged. */
+const char *log_req_name(enum audit_req);
+const char *log_verdict_name(enum audit_verdict);
+
+/* Write one record of free-form lifecycle fields (logfmt key=value ...). */
+void log_event(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Escape s for use inside a quoted logfmt value (util_escape: '"', '\\'
+ * and non-printable bytes become \xNN). Returns buf.
+ */
+const char *log_quote(char *buf, size_t len, const char *s);
+
+/* Write the counters record (SIGUSR1 and the periodic interval). */
+void log_counters(size_t conns, size_t nodes);
 
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -87,22 +87,36 @@ freed_take(struct registry *r, const char *name)
 	return NULL;
 }
 
-/* Remember a freed registration, dropping the oldest beyond the cap. */
+/* Drop the oldest remembered name. */
+static void
+freed_drop_oldest(struct registry *r)
+{
+	struct reg_freed	*old = r->freed;
+
+	if (old == NULL)
+		return;
+	r->freed = old->next;
+	if (r->freed == NULL)
+		r->freed_tail = NULL;
+	r->nfreed--;
+	free(old);
+}
+
+/*
+ * Remember a freed registration. As in stock, the memory is trimmed when
+ * a new name registers (see registry_add), so it settles at max_freed + 1;
+ * the hard cap here only bounds a burst of frees with no registration.
+ */
 static void
 freed_push(struct registry *r, const struct reg_node *n)
 {
-	struct reg_freed	*f, *old;
+	struct reg_freed	*f;
 	size_t			 len = n->node.namelen;
 
 	if (r->max_freed == 0)
 		return;
-	while (r->nfreed >= r->max_freed && (old = r->freed) != NULL) {
-		r->freed = old->next;
-		if (r->freed == NULL)
-			r->freed_tail = NULL;
-		r->nfreed--;
-		free(old);
-	}
+	while (r->nfreed >= r->max_freed + r->max_nodes)
+		freed_drop_oldest(r);
 	/* Out of memory only costs the next creation its +1 continuity. */
 	if ((f = malloc(sizeof(*f) + len + 1)) == NULL)
 		return;
@@ -148,8 +162,12 @@ registry_add(struct registry *r, const struct wire_node *node, void *owner,
 	if ((f = freed_take(r, node->name)) != NULL) {
 		c = f->creation + 1;
 		free(f);
-	} else
+	} else {
 		c = now + 1;
+		/* Stock recycles the oldest entry once over its limit. */
+		if (r->nfreed > r->max_freed)
+			freed_drop_oldest(r);
+	}
 	/* 0 is invalid and 1..3 are the old two-bit creations. */
 	if (c < 4)
 		c = 4;

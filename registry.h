@@ -4,8 +4,11 @@
  *
  * A registration is owned by the connection that made it: the registry
  * copies the record in and keeps an opaque owner pointer and the fd number
- * that DUMP reports. Names that were freed are remembered, oldest first, up
- * to max_freed, so that a node coming back gets its previous creation + 1.
+ * that DUMP reports. Names that were freed are remembered, oldest first, so
+ * that a node coming back gets its previous creation + 1. As in stock, the
+ * oldest is forgotten when a new name registers while more than max_freed
+ * are remembered (so the memory settles at max_freed + 1); a burst of
+ * frees is bounded by max_freed + max_nodes.
  */
 #ifndef REGISTRY_H
 #define REGISTRY_H

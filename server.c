@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -45,7 +47,8 @@ struct server {
 	size_t			 nlisteners;
 	struct event		*backoff;
 	int			 paused;
-	struct event		*sig_term, *sig_int, *sig_hup;
+	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
+	struct event		*counters;
 	size_t			 nconns;
 	int			 status;
 };
@@ -153,7 +156,11 @@ server_bind(struct server *s)
 			    s->cfg.addresses[i], (unsigned)s->cfg.port);
 		return SERVER_BIND_FAILED;
 	}
-	/* Loopback is always served; a host without IPv6 still starts. */
+	/*
+	 * Loopback is always served; a host without IPv6 still starts. But
+	 * loopback already taken means another epmd runs here (erl starts
+	 * `epmd -daemon` every time): leave quietly, as stock does.
+	 */
 	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
 		if (listen_on(s, loopback[i]) == 0)
 			continue;
@@ -162,12 +169,11 @@ server_bind(struct server *s)
 		log_debug("cannot listen on %s port %u: %s", loopback[i],
 		    (unsigned)s->cfg.port, strerror(errno));
 	}
+	if (in_use && s->cfg.naddresses == 0) {
+		log_warnx("port %u is already in use", (unsigned)s->cfg.port);
+		return SERVER_BIND_IN_USE;
+	}
 	if (s->nlisteners == 0) {
-		if (in_use) {
-			log_warnx("port %u is already in use",
-			    (unsigned)s->cfg.port);
-			return SERVER_BIND_IN_USE;
-		}
 		log_warnx("no address to listen on");
 		return SERVER_BIND_FAILED;
 	}
@@ -214,14 +220,24 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 	(void)evl;
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
 		if (!s->paused)
-			log_warnx("accept: %s (%zu connections open); pausing "
-			    "accept for %d ms", strerror(e), s->nconns,
+			log_event(LOG_WARNING, "event=fd_exhausted error=\"%s\" "
+			    "conns=%zu pause_ms=%d", strerror(e), s->nconns,
 			    ACCEPT_BACKOFF_MS);
 		listeners_enable(s, 0);
 		evtimer_add(s->backoff, &tv);
 		return;
 	}
 	log_warnx("accept: %s", strerror(e));
+}
+
+static void
+counters_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	log_counters(s->nconns, registry_count(s->reg));
 }
 
 static void
@@ -234,8 +250,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		server_reload(s);
 		break;
+	case SIGUSR1:
+		log_counters(s->nconns, registry_count(s->reg));
+		break;
 	default:
-		log_info("signal %d: stopping", (int)sig);
+		log_event(LOG_INFO, "event=stop signal=%s",
+		    sig == SIGTERM ? "TERM" : "INT");
 		server_stop(s, 0);
 		break;
 	}
@@ -262,17 +282,32 @@ server_start(struct server *s)
 		}
 		evconnlistener_set_error_cb(s->listeners[i].evl,
 		    accept_error_cb);
-		log_info("listening on %s", s->listeners[i].name);
 	}
 	s->backoff = evtimer_new(s->base, backoff_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
 	s->sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
 	s->sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
+	s->sig_usr1 = evsignal_new(s->base, SIGUSR1, signal_cb, s);
 	if (s->backoff == NULL || s->sig_term == NULL || s->sig_int == NULL ||
-	    s->sig_hup == NULL || evsignal_add(s->sig_term, NULL) == -1 ||
+	    s->sig_hup == NULL || s->sig_usr1 == NULL ||
+	    evsignal_add(s->sig_term, NULL) == -1 ||
 	    evsignal_add(s->sig_int, NULL) == -1 ||
-	    evsignal_add(s->sig_hup, NULL) == -1) {
+	    evsignal_add(s->sig_hup, NULL) == -1 ||
+	    evsignal_add(s->sig_usr1, NULL) == -1) {
 		log_warnx("cannot set up signal handling");
+		return -1;
+	}
+	if (s->cfg.counters_interval > 0) {
+		struct timeval tv = { (time_t)s->cfg.counters_interval, 0 };
+
+		if ((s->counters = event_new(s->base, -1, EV_PERSIST,
+		    counters_cb, s)) == NULL || event_add(s->counters, &tv)) {
+			log_warnx("cannot set up the counters timer");
+			return -1;
+		}
+	}
+	if (log_start(s->base) == -1) {
+		log_warnx("cannot start the log pipeline");
 		return -1;
 	}
 	return 0;
@@ -327,11 +362,40 @@ server_free(struct server *s)
 		event_free(s->sig_int);
 	if (s->sig_hup != NULL)
 		event_free(s->sig_hup);
+	if (s->sig_usr1 != NULL)
+		event_free(s->sig_usr1);
+	if (s->counters != NULL)
+		event_free(s->counters);
+	log_shutdown();
 	registry_free(s->reg);
 	acl_free(s->pol.acl);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	free(s);
+}
+
+size_t
+server_listeners(struct server *s, char *buf, size_t len)
+{
+	size_t	 i, off = 0;
+
+	if (len == 0)
+		return s->nlisteners;
+	buf[0] = '\0';
+	for (i = 0; i < s->nlisteners && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+		    s->listeners[i].name);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return s->nlisteners;
+}
+
+size_t
+server_nconns(struct server *s)
+{
+	return s->nconns;
 }
 
 struct event_base *
@@ -377,6 +441,7 @@ server_reload(struct server *s)
 	struct conf_errors	*errs;
 	struct server_policy	 np;
 	char			 was[CONF_PATH_LEN + 64], now[CONF_PATH_LEN + 64];
+	char			 q[4 * (CONF_PATH_LEN + 160) + 1];
 	size_t			 i;
 
 	systemd_notify_reloading();
@@ -388,12 +453,10 @@ server_reload(struct server *s)
 	if (conf_load(s->cfg.config_file, s->cfg.config_explicit,
 	    s->cfg.acl_path, &c, &np.acl, &np.builtin, errs) == -1) {
 		for (i = 0; i < errs->n; i++)
-			log_warnx("reload: %s", errs->msg[i]);
-		if (errs->total > errs->n)
-			log_warnx("reload: %zu more errors",
-			    errs->total - errs->n);
-		log_warnx("reload failed; keeping the current policy (%zu "
-		    "rules)", acl_count(s->pol.acl));
+			log_event(LOG_WARNING, "event=reload_error error=\"%s\"",
+			    log_quote(q, sizeof(q), errs->msg[i]));
+		log_event(LOG_WARNING, "event=reload result=error errors=%zu "
+		    "rules=%zu kept=yes", errs->total, acl_count(s->pol.acl));
 		free(errs);
 		systemd_notify_ready("reload failed; previous policy kept");
 		return -1;
@@ -405,9 +468,13 @@ server_reload(struct server *s)
 	    s->cfg.acl_path : c.acl_file);
 	policy_describe(&s->pol, was, sizeof(was));
 	policy_describe(&np, now, sizeof(now));
+	log_event(LOG_INFO, "event=reload result=ok rules_before=%zu "
+	    "rules_after=%zu acl=\"%s\"", acl_count(s->pol.acl),
+	    acl_count(np.acl), log_quote(q, sizeof(q), np.builtin ?
+	    "(built-in)" : np.file));
+	log_debug("reload: %s replaces %s", now, was);
 	acl_free(s->pol.acl);
 	s->pol = np;
-	log_info("reload: %s replaces %s", now, was);
 	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
 		log_warnx("reload: port changes need a restart");
 	if (c.set & CONF_SET_LISTEN)

@@ -36,6 +36,7 @@ struct server_config {
 	const char	*config_file;
 	int		 config_explicit;	/* -config given */
 	const char	*acl_path;		/* -acl, or NULL */
+	unsigned	 counters_interval;	/* seconds, 0 off */
 };
 
 /* The part of the configuration a reload may change. */
@@ -75,6 +76,12 @@ int server_run(struct server *);
 
 /* Close everything and free the server. */
 void server_free(struct server *);
+
+/* Describe the listening sockets ("addr:port ..."); returns their count. */
+size_t server_listeners(struct server *, char *buf, size_t len);
+
+/* Open connections. */
+size_t server_nconns(struct server *);
 
 /* Accessors for conn.c. */
 struct event_base *server_base(struct server *);

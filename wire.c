@@ -203,20 +203,23 @@ decode_alive2(struct cursor *c, size_t len, struct wire_node *n,
 	if (memchr(name.p, '\0', nlen) != NULL)
 		return bad(errstr, "ALIVE2_REQ name contains NUL");
 
-	/* Framing is sound: from here on a refusal gets a result-1 reply. */
-	n->namelen = 0;
-	n->name[0] = '\0';
+	/*
+	 * Framing is sound: from here on a refusal gets a result-1 reply.
+	 * The name is copied first (cut to the buffer) so that a refusal
+	 * can be logged with it.
+	 */
+	n->namelen = nlen > WIRE_MAX_NAME_BYTES ? WIRE_MAX_NAME_BYTES : nlen;
+	(void)get_bytes(&name, n->name, n->namelen);
+	n->name[n->namelen] = '\0';
 	n->extralen = 0;
-	if (wire_check_name((const char *)name.p, nlen, errstr) != WIRE_OK)
+	if (wire_check_name((const char *)name.p - n->namelen, nlen, errstr) !=
+	    WIRE_OK)
 		return WIRE_BAD_NAME;
 	if (elen > WIRE_MAX_EXTRA) {
 		if (errstr != NULL)
 			*errstr = "extra data too long";
 		return WIRE_BAD_NAME;
 	}
-	(void)get_bytes(&name, n->name, nlen);
-	n->name[nlen] = '\0';
-	n->namelen = nlen;
 	(void)get_bytes(c, n->extra, elen);
 	n->extralen = elen;
 	return WIRE_OK;

@@ -19,6 +19,8 @@
 #define WIRE_MAX_NAME_CHARS	255
 #define WIRE_MAX_NAME_BYTES	1020	/* 255 code points of up to 4 bytes */
 #define WIRE_MAX_EXTRA		1020
+/* A name escaped by util_escape(): up to 4 output bytes per input byte. */
+#define WIRE_ESCAPED_MAX	(WIRE_MAX_NAME_BYTES * 4 + 1)
 /* Largest PORT2_RESP: 12 header bytes, name, 2, extra. */
 #define WIRE_MAX_PORT2_RESP	(12 + WIRE_MAX_NAME_BYTES + 2 + WIRE_MAX_EXTRA)
 

@@ -338,13 +338,16 @@ scenario_lookup() {
 		ratio=$(awk -v x="$ratio" 'BEGIN { printf("%.2f", x) }')
 		ok=0; ge "$ratio" "$TARGET_RATIO" && ok=1
 		verdict "lookups c=$c: ${ratio}x stock >= ${TARGET_RATIO}x" "$ok"
+		# A round spread over 25% means the host was busy: say so.
+		awk -v r="$range" 'BEGIN { split(r, x, "-"); exit !(x[1] > 0 && x[2] / x[1] > 1.25) }' &&
+		    VERDICT="$VERDICT (noisy)"
 		printf '%5s | %9.0f %7.0f %7.0f %5s | %9.0f %7.0f %7.0f %5s | %6s %11s  %s\n' \
 		    "$c" "$rs" "$p50a" "$p99a" "$ea" "$rt" "$p50b" "$p99b" "$eb" \
 		    "$ratio" "($range)" "$VERDICT"
 	done
 	echo "(medians over the rounds of: replies 'w 0' per second, p50 and p99 latency;"
 	echo " ratio = median of the per-round ours/stock ratios (range: lowest-highest round,"
-	echo " a wide range means the host was noisy); err = failed, timed-out or"
+	echo " wider than 25% is flagged noisy: rerun before trusting that row); err = failed, timed-out or"
 	echo " not-found requests, summed; in-flight requests at the end of a round are not counted)"
 	echo
 }

@@ -228,9 +228,6 @@ CASES = [
     ("-stop known, relaxed via env", [], {"ERL_EPMD_RELAXED_COMMAND_CHECK": "1"}, setup_one,
      lambda d: P(d) + ["-stop", "a1"], None, after_stopped),
     ("-stop, not relaxed", [], None, setup_one, lambda d: P(d) + ["-stop", "a1"], None, None),
-    # Stock's client commands must be the last argument (else usage, exit 1).
-    ("-names followed by another argument", [], None, setup_one,
-     lambda d: P(d) + ["-names", "-names"], None, None),
 ]
 
 # Client runs with nothing listening: compared between our client and stock's.
@@ -248,6 +245,10 @@ NO_DAEMON = [
 # line on stderr, nothing on stdout, and not start a daemon.
 MALFORMED = [
     ("-port abc -names", ["-port", "abc", "-names"], None),
+    # Stock's client commands must be the last argument; stock prints its
+    # whole usage text, we print one line naming the problem (both exit 1).
+    ("-names followed by another argument", ["-port", "PORT", "-names", "-names"], None),
+    ("-stop NAME followed by another argument", ["-port", "PORT", "-stop", "a1", "-d"], None),
     ("-port 0 -names", ["-port", "0", "-names"], None),
     ("-port 70000 -names", ["-port", "70000", "-names"], None),
     ("-port -1 -names", ["-port", "-1", "-names"], None),

@@ -673,6 +673,22 @@ static const struct bytes_vec good_names[] = {
 	{ "U+10FFFF", BYTES(0xf4, 0x8f, 0xbf, 0xbf) },
 };
 
+/*
+ * After WIRE_BAD_NAME the caller replies with the node's version and may
+ * log the name: highvsn is kept, and the name is at most the received one
+ * (cut to WIRE_MAX_NAME_BYTES), NUL-terminated.
+ */
+static void
+check_refused_node(const struct wire_node *n, const void *name, size_t nlen)
+{
+	assert_int_equal(n->highvsn, 6);
+	assert_true(n->namelen <= WIRE_MAX_NAME_BYTES);
+	assert_true(n->namelen <= nlen);
+	assert_memory_equal(n->name, name, n->namelen);
+	assert_int_equal(n->name[n->namelen], '\0');
+	assert_int_equal(n->extralen, 0);
+}
+
 static void
 test_wire_alive2_bad_name_vectors(void **state)
 {
@@ -692,10 +708,8 @@ test_wire_alive2_bad_name_vectors(void **state)
 		    WIRE_BAD_NAME);
 		assert_int_equal(req.op, WIRE_OP_ALIVE2);
 		assert_non_null(errstr);
-		/* The caller replies with the node's version: keep it. */
-		assert_int_equal(req.node.highvsn, 6);
-		assert_int_equal(req.node.namelen, 0);
-		assert_string_equal(req.node.name, "");
+		check_refused_node(&req.node, bad_names[i].b,
+		    bad_names[i].len);
 	}
 }
 
@@ -741,7 +755,7 @@ static void
 test_wire_alive2_name_limits(void **state)
 {
 	uint8_t			 body[WIRE_MAX_BODY];
-	char			 name[1100];
+	char			 name[WIRE_MAX_BODY];
 	struct wire_request	 req;
 	size_t			 len, n;
 
@@ -772,9 +786,17 @@ test_wire_alive2_name_limits(void **state)
 	name[n++] = 'a';
 	len = alive2_named(body, sizeof(body), name, n);
 	assert_int_equal(decode_exact(body, len, &req, NULL), WIRE_BAD_NAME);
+	check_refused_node(&req.node, name, n);
 	n = repeat(name, sizeof(name), "a", 1024);
 	len = alive2_named(body, sizeof(body), name, n);
 	assert_int_equal(decode_exact(body, len, &req, NULL), WIRE_BAD_NAME);
+	check_refused_node(&req.node, name, n);
+	/* The largest name a frame can carry: Nlen 3044. */
+	n = repeat(name, sizeof(name), "a", WIRE_MAX_BODY - 13);
+	len = alive2_named(body, sizeof(body), name, n);
+	assert_int_equal(len, WIRE_MAX_BODY);
+	assert_int_equal(decode_exact(body, len, &req, NULL), WIRE_BAD_NAME);
+	check_refused_node(&req.node, name, n);
 }
 
 static void
@@ -800,6 +822,7 @@ test_wire_alive2_extra_limits(void **state)
 	    WIRE_BAD_NAME);
 	assert_int_equal(req.op, WIRE_OP_ALIVE2);
 	assert_non_null(errstr);
+	check_refused_node(&req.node, "n", 1);
 }
 
 static void
@@ -1063,12 +1086,6 @@ test_wire_encode_port_header(void **state)
 	}
 }
 
-/*
- * enc(out, outlen) must return want (wire bytes) with expect in out when
- * outlen is need, and 0 for every smaller buffer.
- */
-typedef size_t	(*line_enc)(char *, size_t, const char *, uint16_t, int);
-
 static size_t
 enc_names(char *out, size_t outlen, const char *name, uint16_t port, int fd)
 {
@@ -1076,9 +1093,14 @@ enc_names(char *out, size_t outlen, const char *name, uint16_t port, int fd)
 	return wire_encode_names_line(out, outlen, name, port);
 }
 
+/*
+ * enc must write expect and return want (the bytes on the wire) into a
+ * buffer of need bytes, and return 0 for every smaller buffer.
+ */
 static void
-check_line(line_enc enc, const char *name, uint16_t port, int fd,
-    const char *expect, size_t want, size_t need)
+check_line(size_t (*enc)(char *, size_t, const char *, uint16_t, int),
+    const char *name, uint16_t port, int fd, const char *expect,
+    size_t want, size_t need)
 {
 	char	 out[2048];
 	char	*small;

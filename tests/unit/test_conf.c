@@ -1,0 +1,2114 @@
+/*
+ * test_conf.c: the configuration and ACL parsers, conf_read_file() and
+ * conf_load() on temporary files, the compiled policy's answers on
+ * table-driven vectors, and a randomized cross-check of the compiled
+ * policy against a naive top-to-bottom scan.
+ *
+ * Every parser input is an exact-size heap copy with no terminating NUL,
+ * so a read past the given length is an ASan error in the sanitizer build.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "acl.h"
+#include "conf.h"
+#include "util.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define TXT(s)		s, sizeof(s) - 1
+#define FILE_ACL	"t.acl"
+#define FILE_CONF	"t.conf"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static struct conf_errors *
+errs_new(void)
+{
+	struct conf_errors	*e;
+
+	e = calloc(1, sizeof(*e));
+	assert_non_null(e);
+	return e;
+}
+
+/* A copy of n bytes on the heap, sized exactly (not NUL-terminated). */
+static char *
+dup_exact(const char *p, size_t n)
+{
+	char	*d;
+
+	d = malloc(n == 0 ? 1 : n);
+	assert_non_null(d);
+	if (n > 0)
+		memcpy(d, p, n);
+	return d;
+}
+
+static struct acl *
+parse_acl_len(const char *text, size_t len, struct conf_errors *e)
+{
+	char		*copy = dup_exact(text, len);
+	struct acl	*acl;
+
+	acl = conf_parse_acl(copy, len, FILE_ACL, e);
+	free(copy);
+	return acl;
+}
+
+static struct acl *
+parse_acl(const char *text, struct conf_errors *e)
+{
+	return parse_acl_len(text, strlen(text), e);
+}
+
+/* Parse text that must be a valid ACL. */
+static struct acl *
+parse_acl_ok(const char *text)
+{
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+	size_t			 i;
+
+	acl = parse_acl(text, e);
+	for (i = 0; i < e->n; i++)
+		print_error("unexpected: %s\n", e->msg[i]);
+	assert_int_equal(e->total, 0);
+	assert_non_null(acl);
+	free(e);
+	return acl;
+}
+
+static size_t
+parse_conf_len(const char *text, size_t len, struct conf *c,
+    struct conf_errors *e)
+{
+	char	*copy = dup_exact(text, len);
+	size_t	 n;
+
+	n = conf_parse(copy, len, FILE_CONF, c, e);
+	free(copy);
+	return n;
+}
+
+static size_t
+parse_conf(const char *text, struct conf *c, struct conf_errors *e)
+{
+	return parse_conf_len(text, strlen(text), c, e);
+}
+
+/* Check the recorded errors are exactly want[0..n). */
+static void
+assert_errors(const struct conf_errors *e, const char *const *want,
+    size_t n)
+{
+	size_t	 i;
+
+	if (e->n != n || e->total != n) {
+		for (i = 0; i < e->n; i++)
+			print_error("got: %s\n", e->msg[i]);
+		for (i = 0; i < n; i++)
+			print_error("want: %s\n", want[i]);
+	}
+	assert_int_equal(e->n, n);
+	assert_int_equal(e->total, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(e->msg[i], want[i]);
+}
+
+/* A peer address as the daemon would see it, through a sockaddr. */
+static struct acl_addr
+peer(const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	struct acl_addr		 a;
+	const char		*errstr = NULL;
+
+	if (util_parse_address(s, 4369, &ss, &sl, &errstr) == -1)
+		fail_msg("test vector: bad address %s", s);
+	assert_int_equal(acl_addr_from_sockaddr(
+	    (const struct sockaddr *)(const void *)&ss, &a), 0);
+	return a;
+}
+
+static void
+get_rule(const struct acl *acl, size_t i, struct acl_rule_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	assert_int_equal(acl_rule(acl, i, v), 0);
+}
+
+/* ---- ACL parser: accepted forms --------------------------------------- */
+
+struct acl_form_vec {
+	const char	*line;		/* one rule, no newline */
+	int		 allow;
+	int		 family;
+	const char	*net;		/* expected network, textual */
+	unsigned	 len;
+	unsigned	 scope;
+	const char	*globs[3];	/* NULL-terminated */
+};
+
+static const struct acl_form_vec acl_form_vecs[] = {
+	{ "allow 10.1.2.3", 1, AF_INET, "10.1.2.3", 32, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "deny 10.0.0.0/8", 0, AF_INET, "10.0.0.0", 8, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow 0.0.0.0/0", 1, AF_INET, "0.0.0.0", 0, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow 10.1.2.3/32", 1, AF_INET, "10.1.2.3", 32, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow 2001:db8::1", 1, AF_INET6, "2001:db8::1", 128,
+	  ACL_SCOPE_ALL, { NULL } },
+	{ "deny 2001:db8::/32", 0, AF_INET6, "2001:db8::", 32, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow ::/0", 1, AF_INET6, "::", 0, ACL_SCOPE_ALL, { NULL } },
+	{ "allow ::1/128", 1, AF_INET6, "::1", 128, ACL_SCOPE_ALL,
+	  { NULL } },
+	/* IPv4-mapped prefixes are IPv4 prefixes. */
+	{ "allow ::ffff:10.0.0.0/104", 1, AF_INET, "10.0.0.0", 8,
+	  ACL_SCOPE_ALL, { NULL } },
+	{ "allow ::ffff:10.1.2.3", 1, AF_INET, "10.1.2.3", 32, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow ::ffff:0.0.0.0/96", 1, AF_INET, "0.0.0.0", 0,
+	  ACL_SCOPE_ALL, { NULL } },
+	{ "allow ::ffff:0a01:0200/120", 1, AF_INET, "10.1.2.0", 24,
+	  ACL_SCOPE_ALL, { NULL } },
+	/* Below /96 it stays an IPv6 prefix. */
+	{ "allow ::ffff:0:0/96", 1, AF_INET, "0.0.0.0", 0, ACL_SCOPE_ALL,
+	  { NULL } },
+	{ "allow ::/80", 1, AF_INET6, "::", 80, ACL_SCOPE_ALL, { NULL } },
+	/* Scopes. */
+	{ "allow 10.0.0.1 names", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_NAMES, { NULL } },
+	{ "allow 10.0.0.1 port", 1, AF_INET, "10.0.0.1", 32, ACL_SCOPE_PORT,
+	  { NULL } },
+	{ "allow 10.0.0.1 names,port", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { NULL } },
+	{ "deny 10.0.0.1 port,names", 0, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { NULL } },
+	/* Globs after a scope, and without one. */
+	{ "allow 10.0.0.1 names rabbit* ej?bberd", 1, AF_INET, "10.0.0.1",
+	  32, ACL_SCOPE_NAMES, { "rabbit*", "ej?bberd", NULL } },
+	{ "allow 10.0.0.1 port,names x", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { "x", NULL } },
+	{ "deny fd00::/8 rabbit*", 0, AF_INET6, "fd00::", 8, ACL_SCOPE_ALL,
+	  { "rabbit*", NULL } },
+	{ "allow 10.0.0.1 a@b.c-d_e *", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { "a@b.c-d_e", "*", NULL } },
+	/* Whitespace and comments around the words. */
+	{ "\tallow\t10.0.0.0/8\tport\t", 1, AF_INET, "10.0.0.0", 8,
+	  ACL_SCOPE_PORT, { NULL } },
+	{ "   deny   10.0.0.0/8   # trailing comment", 0, AF_INET,
+	  "10.0.0.0", 8, ACL_SCOPE_ALL, { NULL } },
+	{ "allow 10.0.0.0/8 names#comment touching", 1, AF_INET, "10.0.0.0",
+	  8, ACL_SCOPE_NAMES, { NULL } },
+	{ "allow 10.0.0.0/8 port\r", 1, AF_INET, "10.0.0.0", 8,
+	  ACL_SCOPE_PORT, { NULL } },
+};
+
+static void
+assert_rule(const struct acl_rule_view *r, const struct acl_form_vec *v,
+    unsigned line)
+{
+	struct acl_prefix	 want;
+	size_t			 n;
+
+	memset(&want, 0, sizeof(want));
+	want.net.family = v->family;
+	assert_int_equal(inet_pton(v->family, v->net, want.net.addr), 1);
+	want.len = v->len;
+	assert_int_equal(r->allow, v->allow);
+	assert_int_equal(r->prefix.net.family, want.net.family);
+	assert_memory_equal(r->prefix.net.addr, want.net.addr, 16);
+	assert_int_equal(r->prefix.len, want.len);
+	assert_int_equal(r->scope, v->scope);
+	assert_int_equal(r->line, line);
+	for (n = 0; v->globs[n] != NULL; n++)
+		;
+	assert_int_equal(r->nglobs, n);
+	for (n = 0; n < r->nglobs; n++)
+		assert_string_equal(r->globs[n], v->globs[n]);
+}
+
+static void
+test_conf_acl_accepts_every_form(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(acl_form_vecs); i++) {
+		const struct acl_form_vec	*v = &acl_form_vecs[i];
+		struct acl_rule_view		 r;
+		struct acl			*acl;
+
+		print_message("vector: %s\n", v->line);
+		acl = parse_acl_ok(v->line);
+		assert_int_equal(acl_count(acl), 1);
+		get_rule(acl, 0, &r);
+		assert_rule(&r, v, 1);
+		assert_int_equal(acl_rule(acl, 1, &r), -1);
+		acl_free(acl);
+	}
+}
+
+/* All the forms in one file, with line numbers that count every line. */
+static void
+test_conf_acl_whole_file_line_numbers(void **state)
+{
+	char		 text[8192];
+	size_t		 i, len = 0;
+	struct acl	*acl;
+	const char	*sep[] = { "\n", "\r\n", "\n# comment\n", "\n\n",
+			    "\n \t \n", "\r\n\r\n" };
+	unsigned	 line = 1, lines[NELEM(acl_form_vecs)];
+
+	(void)state;
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	    "# header\n\n");
+	line += 2;
+	for (i = 0; i < NELEM(acl_form_vecs); i++) {
+		const char	*s = sep[i % NELEM(sep)];
+		const char	*p;
+
+		lines[i] = line;
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%s%s", acl_form_vecs[i].line, s);
+		for (p = s; *p != '\0'; p++)
+			if (*p == '\n')
+				line++;
+		assert_true(len < sizeof(text));
+	}
+	/* The last rule without a newline at the end of the file. */
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	    "deny 192.0.2.0/24");
+	acl = parse_acl_ok(text);
+	assert_int_equal(acl_count(acl), NELEM(acl_form_vecs) + 1);
+	for (i = 0; i < NELEM(acl_form_vecs); i++) {
+		struct acl_rule_view	 r;
+
+		get_rule(acl, i, &r);
+		print_message("vector: %s\n", acl_form_vecs[i].line);
+		assert_rule(&r, &acl_form_vecs[i], lines[i]);
+	}
+	{
+		static const struct acl_form_vec last = { "", 0, AF_INET,
+		    "192.0.2.0", 24, ACL_SCOPE_ALL, { NULL } };
+		struct acl_rule_view	 r;
+
+		get_rule(acl, NELEM(acl_form_vecs), &r);
+		assert_rule(&r, &last, line);
+	}
+	acl_free(acl);
+}
+
+static void
+test_conf_acl_empty_and_comment_only(void **state)
+{
+	static const char *const texts[] = {
+		"", "\n", "\n\n\n", "# only a comment", "#\n#\n", " \t\r\n",
+		"\r\n\r\n", "   # indented comment allow 10.0.0.1\n",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(texts); i++) {
+		struct acl		*acl = parse_acl_ok(texts[i]);
+		struct acl_addr		 a = peer("127.0.0.1");
+		struct acl_verdict	 v;
+
+		assert_int_equal(acl_count(acl), 0);
+		v = acl_check(acl, &a, ACL_SCOPE_PORT, "x");
+		assert_int_equal(v.allow, 0);
+		assert_int_equal(v.line, 0);
+		acl_free(acl);
+	}
+}
+
+/* 32 globs fit on a rule; a 255-byte glob is fine; a 4096-byte line is. */
+static void
+test_conf_acl_limits_accepted(void **state)
+{
+	char		 text[5000], glob[256];
+	size_t		 len, i;
+	struct acl	*acl;
+	struct acl_rule_view r;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 port");
+	for (i = 0; i < ACL_MAX_GLOBS; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    " g%zu*", i);
+	acl = parse_acl_ok(text);
+	get_rule(acl, 0, &r);
+	assert_int_equal(r.nglobs, ACL_MAX_GLOBS);
+	assert_string_equal(r.globs[31], "g31*");
+	acl_free(acl);
+
+	memset(glob, 'n', sizeof(glob) - 1);
+	glob[sizeof(glob) - 1] = '\0';
+	snprintf(text, sizeof(text), "allow 10.0.0.1 %s\n", glob);
+	acl = parse_acl_ok(text);
+	get_rule(acl, 0, &r);
+	assert_int_equal(strlen(r.globs[0]), 255);
+	acl_free(acl);
+
+	/* Exactly 4096 bytes before the newline, the \r included. */
+	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 #");
+	memset(text + len, 'c', 4096 - len - 1);
+	text[4095] = '\r';
+	text[4096] = '\n';
+	memcpy(text + 4097, "deny ::/0\n", 10);
+	acl = parse_acl_len(text, 4107, NULL == NULL ? errs_new() : NULL);
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), 2);
+	get_rule(acl, 1, &r);
+	assert_int_equal(r.line, 2);
+	acl_free(acl);
+}
+
+/* ---- ACL parser: errors ----------------------------------------------- */
+
+struct acl_err_vec {
+	const char	*text;
+	size_t		 len;
+	const char	*want;		/* the one error expected */
+};
+
+static const struct acl_err_vec acl_err_vecs[] = {
+	{ TXT("allow foo\n"),
+	  "t.acl:1: \"foo\": bad address (numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow localhost\n"),
+	  "t.acl:1: \"localhost\": bad address "
+	  "(numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow 10.0.0.256\n"),
+	  "t.acl:1: \"10.0.0.256\": bad address "
+	  "(numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow 10.0.0\n"),
+	  "t.acl:1: \"10.0.0\": bad address (numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow fe80::1%eth0\n"),
+	  "t.acl:1: \"fe80::1%eth0\": bad address "
+	  "(numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow /8\n"),
+	  "t.acl:1: \"/8\": bad address (numeric IPv4 or IPv6 expected)" },
+	{ TXT("allow 10.0.0.0/33\n"),
+	  "t.acl:1: \"10.0.0.0/33\": prefix length out of range (0..32)" },
+	{ TXT("allow ::/129\n"),
+	  "t.acl:1: \"::/129\": prefix length out of range (0..128)" },
+	{ TXT("allow 10.0.0.0/-1\n"),
+	  "t.acl:1: \"10.0.0.0/-1\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/abc\n"),
+	  "t.acl:1: \"10.0.0.0/abc\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/\n"),
+	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/+8\n"),
+	  "t.acl:1: \"10.0.0.0/+8\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/ 8\n"),
+	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/4294967304\n"),
+	  "t.acl:1: \"10.0.0.0/4294967304\": bad prefix length" },
+	{ TXT("allow 10.0.0.0/8/8\n"),
+	  "t.acl:1: \"10.0.0.0/8/8\": bad prefix length" },
+	{ TXT("allow 10.0.0.1/8\n"),
+	  "t.acl:1: \"10.0.0.1/8\": host bits set beyond the prefix length" },
+	{ TXT("allow 10.0.0.1/31\n"),
+	  "t.acl:1: \"10.0.0.1/31\": host bits set beyond the prefix length" },
+	{ TXT("allow 128.0.0.0/0\n"),
+	  "t.acl:1: \"128.0.0.0/0\": host bits set beyond the prefix length" },
+	{ TXT("allow 2001:db8::1/64\n"),
+	  "t.acl:1: \"2001:db8::1/64\": host bits set beyond the prefix "
+	  "length" },
+	{ TXT("allow ::ffff:10.0.0.1/104\n"),
+	  "t.acl:1: \"::ffff:10.0.0.1/104\": host bits set beyond the prefix "
+	  "length" },
+	{ TXT("allow ::ffff:0:0/95\n"),
+	  "t.acl:1: \"::ffff:0:0/95\": host bits set beyond the prefix "
+	  "length" },
+	{ TXT("permit 10.0.0.1\n"),
+	  "t.acl:1: unknown keyword \"permit\" (allow or deny expected)" },
+	{ TXT("Allow 10.0.0.1\n"),
+	  "t.acl:1: unknown keyword \"Allow\" (allow or deny expected)" },
+	{ TXT("allow 10.0.0.1 nmaes,port\n"),
+	  "t.acl:1: unknown scope \"nmaes,port\" (names, port or names,port)" },
+	{ TXT("allow 10.0.0.1 names,\n"),
+	  "t.acl:1: unknown scope \"names,\" (names, port or names,port)" },
+	{ TXT("allow 10.0.0.1 names,port,names\n"),
+	  "t.acl:1: unknown scope \"names,port,names\" "
+	  "(names, port or names,port)" },
+	{ TXT("allow 10.0.0.1 rab[bit\n"),
+	  "t.acl:1: \"rab[bit\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 port ]\n"),
+	  "t.acl:1: \"]\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 a\001b\n"),
+	  "t.acl:1: \"a\001b\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 names a\033\n"),
+	  "t.acl:1: \"a\033\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 a\177\n"),
+	  "t.acl:1: \"a\177\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 caf\303\251\n"),
+	  "t.acl:1: \"caf\303\251\": bad node glob: printable ASCII only" },
+	{ TXT("allow\n"), "t.acl:1: allow needs an address" },
+	{ TXT("deny   # no address\n"), "t.acl:1: deny needs an address" },
+	{ TXT("allow 10.0.0.1\0\n"), "t.acl:1: NUL byte in line" },
+	{ TXT("\0"), "t.acl:1: NUL byte in line" },
+	{ TXT("# comment \0 hidden\n"), "t.acl:1: NUL byte in line" },
+	{ TXT("allow 10.0.0.1 port a b c d e f g h i j k l m n o p q r s t "
+	      "u v w x y z A B C D E F G\n"),
+	  "t.acl:1: more than 32 node globs" },
+	{ TXT("allow 10.0.0.1 a b c d e f g h i j k l m n o p q r s t u v w "
+	      "x y z A B C D E F G H I J K L M N O\n"),
+	  "t.acl:1: too many words (at most 40)" },
+};
+
+static void
+test_conf_acl_error_vectors(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(acl_err_vecs); i++) {
+		const struct acl_err_vec	*v = &acl_err_vecs[i];
+		struct conf_errors		*e = errs_new();
+		struct acl			*acl;
+
+		print_message("vector %zu: %s", i, v->want);
+		print_message("\n");
+		acl = parse_acl_len(v->text, v->len, e);
+		assert_null(acl);
+		assert_errors(e, &v->want, 1);
+		free(e);
+	}
+}
+
+/* Glob length: 256 bytes is too long, and the message says so. */
+static void
+test_conf_acl_glob_too_long(void **state)
+{
+	char			 glob[257], text[400], want[400];
+	struct conf_errors	*e = errs_new();
+	const char		*w = want;
+
+	(void)state;
+	memset(glob, 'g', sizeof(glob) - 1);
+	glob[sizeof(glob) - 1] = '\0';
+	snprintf(text, sizeof(text), "\nallow 10.0.0.1 port %s\n", glob);
+	snprintf(want, sizeof(want),
+	    "t.acl:2: \"%s\": bad node glob: 1..255 characters", glob);
+	assert_null(parse_acl(text, e));
+	assert_errors(e, &w, 1);
+	free(e);
+}
+
+/* A 4097-byte line is refused; the lines around it are still read. */
+static void
+test_conf_acl_line_too_long(void **state)
+{
+	char			*text;
+	size_t			 len = 0;
+	struct conf_errors	*e = errs_new();
+	static const char *const want[] = {
+		"t.acl:2: line longer than 4096 bytes",
+		"t.acl:3: \"bogus\": bad address "
+		"(numeric IPv4 or IPv6 expected)",
+	};
+
+	(void)state;
+	text = malloc(8192);
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "allow 10.0.0.1\n");
+	memcpy(text + len, "allow 10.0.0.2 #", 16);
+	memset(text + len + 16, 'x', 4097 - 16);
+	len += 4097;
+	len += (size_t)sprintf(text + len, "\ndeny bogus");
+	assert_null(parse_acl_len(text, len, e));
+	assert_errors(e, want, NELEM(want));
+	free(text);
+	free(e);
+}
+
+/* Every error in a file is reported, each with its own line. */
+static void
+test_conf_acl_multiple_errors(void **state)
+{
+	static const char text[] =
+	    "# policy\n"				/* 1 */
+	    "allow 127.0.0.0/8\n"			/* 2 */
+	    "allow 10.0.0.1/8\n"			/* 3 */
+	    "\r\n"					/* 4 */
+	    "allow ::1\r\n"				/* 5 */
+	    "alow 10.0.0.0/8\n"				/* 6 */
+	    "deny host.example names\n"			/* 7 */
+	    "\tallow\t10.0.0.0/33 nmaes,port x[y]\n"	/* 8 */
+	    "allow 10.0.0.0/8 names\0\n"		/* 9 */
+	    "deny\n"					/* 10 */
+	    "deny 0.0.0.0/0";				/* 11 */
+	static const char *const want[] = {
+		"t.acl:3: \"10.0.0.1/8\": host bits set beyond the prefix "
+		"length",
+		"t.acl:6: unknown keyword \"alow\" (allow or deny expected)",
+		"t.acl:7: \"host.example\": bad address "
+		"(numeric IPv4 or IPv6 expected)",
+		"t.acl:8: \"10.0.0.0/33\": prefix length out of range (0..32)",
+		"t.acl:8: unknown scope \"nmaes,port\" "
+		"(names, port or names,port)",
+		"t.acl:8: \"x[y]\": bad node glob: '[' and ']' are reserved",
+		"t.acl:9: NUL byte in line",
+		"t.acl:10: deny needs an address",
+	};
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	assert_null(parse_acl_len(text, sizeof(text) - 1, e));
+	assert_errors(e, want, NELEM(want));
+	free(e);
+}
+
+/* More errors than are kept: all counted, the first ones kept in order. */
+static void
+test_conf_acl_error_overflow(void **state)
+{
+	char			 text[4096], want[64];
+	size_t			 len = 0, i;
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	for (i = 0; i < CONF_MAX_ERRORS + 8; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "deny 10.0.0.%zu/24\n", i + 1);
+	assert_null(parse_acl_len(text, len, e));
+	assert_int_equal(e->n, CONF_MAX_ERRORS);
+	assert_int_equal(e->total, CONF_MAX_ERRORS + 8);
+	for (i = 0; i < CONF_MAX_ERRORS; i++) {
+		snprintf(want, sizeof(want), "t.acl:%zu: \"10.0.0.%zu/24\": ",
+		    i + 1, i + 1);
+		assert_memory_equal(e->msg[i], want, strlen(want));
+	}
+	free(e);
+}
+
+/* The errors of one parse are added to those already recorded. */
+static void
+test_conf_acl_errors_accumulate(void **state)
+{
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+	static const char *const want[] = {
+		"t.acl:1: allow needs an address",
+		"t.acl:2: allow needs an address",
+	};
+
+	(void)state;
+	assert_null(parse_acl("allow\n", e));
+	/* A good file after a bad one parses: only its own errors count. */
+	acl = parse_acl("allow 10.0.0.1\n", e);
+	assert_non_null(acl);
+	acl_free(acl);
+	assert_null(parse_acl("\nallow\n", e));
+	assert_errors(e, want, NELEM(want));
+	free(e);
+}
+
+static void
+test_conf_acl_builtin(void **state)
+{
+	struct acl		*acl;
+	struct acl_addr		 a;
+	struct acl_verdict	 v;
+	static const char *const allowed[] = {
+		"127.0.0.1", "127.255.255.254", "::1", "::ffff:127.0.0.1",
+	};
+	static const char *const denied[] = {
+		"10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1",
+	};
+	size_t			 i;
+
+	(void)state;
+	acl = conf_builtin_acl();
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), 2);
+	for (i = 0; i < NELEM(allowed); i++) {
+		a = peer(allowed[i]);
+		assert_true(acl_check(acl, &a, ACL_SCOPE_PORT, "n").allow);
+		assert_true(acl_check(acl, &a, ACL_SCOPE_NAMES, NULL).allow);
+		assert_true(acl_names_allowed(acl, &a).allow);
+	}
+	for (i = 0; i < NELEM(denied); i++) {
+		a = peer(denied[i]);
+		v = acl_check(acl, &a, ACL_SCOPE_PORT, "n");
+		assert_int_equal(v.allow, 0);
+		assert_int_equal(v.line, 0);
+		assert_false(acl_names_allowed(acl, &a).allow);
+	}
+	acl_free(acl);
+}
+
+/* ---- configuration parser --------------------------------------------- */
+
+static void
+test_conf_defaults(void **state)
+{
+	struct conf	 c;
+
+	(void)state;
+	memset(&c, 0xa5, sizeof(c));
+	conf_defaults(&c);
+	assert_int_equal(c.set, 0);
+	assert_int_equal(c.port, 4369);
+	assert_int_equal(c.nlisten, 0);
+	assert_int_equal(c.packet_timeout, 10);
+	assert_string_equal(c.acl_file, CONF_DEFAULT_ACL);
+	assert_int_equal(c.names_refusal, CONF_NAMES_CLOSE);
+	assert_int_equal(c.port_refusal, CONF_PORT_NOT_FOUND);
+	assert_int_equal(c.relaxed, 0);
+	assert_int_equal(c.max_nodes, 4096);
+}
+
+/* An empty or comment-only file changes nothing. */
+static void
+test_conf_empty_keeps_defaults(void **state)
+{
+	struct conf		 c, d;
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	conf_defaults(&c);
+	conf_defaults(&d);
+	assert_int_equal(parse_conf("", &c, e), 0);
+	assert_int_equal(parse_conf("# x\n\n \t\r\n", &c, e), 0);
+	assert_memory_equal(&c, &d, sizeof(c));
+	assert_int_equal(e->total, 0);
+	free(e);
+}
+
+struct conf_key_vec {
+	const char	*text;
+	unsigned	 set;		/* exactly these bits */
+};
+
+/* Each key alone: its value taken, its bit (if it has one) alone set. */
+static void
+test_conf_each_key(void **state)
+{
+	static const struct conf_key_vec vecs[] = {
+		{ "port 4370\n", CONF_SET_PORT },
+		{ "listen 10.0.0.5\n", CONF_SET_LISTEN },
+		{ "packet_timeout 30\n", CONF_SET_TIMEOUT },
+		{ "acl_file /etc/other/acl\n", CONF_SET_ACL },
+		{ "relaxed_command_check yes\n", CONF_SET_RELAXED },
+		{ "names_refusal empty\n", 0 },
+		{ "port_refusal close\n", 0 },
+		{ "max_nodes 100\n", 0 },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(vecs); i++) {
+		struct conf		 c, d;
+		struct conf_errors	*e = errs_new();
+
+		print_message("vector: %s", vecs[i].text);
+		conf_defaults(&c);
+		conf_defaults(&d);
+		assert_int_equal(parse_conf(vecs[i].text, &c, e), 0);
+		assert_int_equal(e->total, 0);
+		assert_int_equal(c.set, vecs[i].set);
+		switch (i) {
+		case 0:
+			assert_int_equal(c.port, 4370);
+			d.port = 4370;
+			break;
+		case 1:
+			assert_int_equal(c.nlisten, 1);
+			assert_string_equal(c.listen[0], "10.0.0.5");
+			d.nlisten = 1;
+			memcpy(d.listen[0], c.listen[0], sizeof(d.listen[0]));
+			break;
+		case 2:
+			assert_int_equal(c.packet_timeout, 30);
+			d.packet_timeout = 30;
+			break;
+		case 3:
+			assert_string_equal(c.acl_file, "/etc/other/acl");
+			memcpy(d.acl_file, c.acl_file, sizeof(d.acl_file));
+			break;
+		case 4:
+			assert_int_equal(c.relaxed, 1);
+			d.relaxed = 1;
+			break;
+		case 5:
+			assert_int_equal(c.names_refusal, CONF_NAMES_EMPTY);
+			d.names_refusal = CONF_NAMES_EMPTY;
+			break;
+		case 6:
+			assert_int_equal(c.port_refusal, CONF_PORT_CLOSE);
+			d.port_refusal = CONF_PORT_CLOSE;
+			break;
+		default:
+			assert_int_equal(c.max_nodes, 100);
+			d.max_nodes = 100;
+			break;
+		}
+		d.set = c.set;
+		/* Nothing else moved. */
+		assert_memory_equal(&c, &d, sizeof(c));
+		free(e);
+	}
+}
+
+/* The accepted values of every key, edges included. */
+static void
+test_conf_values(void **state)
+{
+	static const char text[] =
+	    "# all keys\n"
+	    "port 1\n"
+	    "port 65535\n"
+	    "packet_timeout 1\n"
+	    "packet_timeout 86400\r\n"
+	    "\tacl_file\t/x\t# comment\n"
+	    "names_refusal close\n"
+	    "port_refusal not_found\n"
+	    "relaxed_command_check yes\n"
+	    "relaxed_command_check no\n"
+	    "max_nodes 1\n"
+	    "max_nodes 65536";
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	conf_defaults(&c);
+	c.names_refusal = CONF_NAMES_EMPTY;
+	c.port_refusal = CONF_PORT_CLOSE;
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(c.port, 65535);
+	assert_int_equal(c.packet_timeout, 86400);
+	assert_string_equal(c.acl_file, "/x");
+	assert_int_equal(c.names_refusal, CONF_NAMES_CLOSE);
+	assert_int_equal(c.port_refusal, CONF_PORT_NOT_FOUND);
+	assert_int_equal(c.relaxed, 0);
+	assert_int_equal(c.max_nodes, 65536);
+	assert_int_equal(c.set, CONF_SET_PORT | CONF_SET_TIMEOUT |
+	    CONF_SET_ACL | CONF_SET_RELAXED);
+
+	conf_defaults(&c);
+	assert_int_equal(parse_conf("port 1\npacket_timeout 1\nmax_nodes 1\n",
+	    &c, e), 0);
+	assert_int_equal(c.port, 1);
+	assert_int_equal(c.packet_timeout, 1);
+	assert_int_equal(c.max_nodes, 1);
+	assert_int_equal(e->total, 0);
+	free(e);
+}
+
+static void
+test_conf_listen_lists(void **state)
+{
+	static const char text[] =
+	    "listen 10.0.0.5 fd00:20::5\n"
+	    "listen 192.0.2.1,192.0.2.2\t::1\n"
+	    "listen ::ffff:10.0.0.1,0.0.0.0,::\n";
+	static const char *const want[] = {
+		"10.0.0.5", "fd00:20::5", "192.0.2.1", "192.0.2.2", "::1",
+		"::ffff:10.0.0.1", "0.0.0.0", "::",
+	};
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	size_t			 i;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(c.nlisten, NELEM(want));
+	for (i = 0; i < NELEM(want); i++)
+		assert_string_equal(c.listen[i], want[i]);
+	assert_int_equal(c.set, CONF_SET_LISTEN);
+	free(e);
+}
+
+/* 32 listen addresses fit; the 33rd is an error. */
+static void
+test_conf_listen_limit(void **state)
+{
+	char			 text[2048];
+	size_t			 len, i;
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	static const char *const want[] = {
+		"t.conf:2: listen: more than 32 addresses",
+	};
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "listen");
+	for (i = 0; i < CONF_MAX_LISTEN; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%s10.0.0.%zu", i % 2 ? "," : " ", i + 1);
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(c.nlisten, CONF_MAX_LISTEN);
+	assert_string_equal(c.listen[31], "10.0.0.32");
+
+	conf_defaults(&c);
+	snprintf(text + len, sizeof(text) - len, "\nlisten 10.0.1.1\n");
+	assert_int_equal(parse_conf(text, &c, e), 1);
+	assert_errors(e, want, NELEM(want));
+	assert_int_equal(c.nlisten, CONF_MAX_LISTEN);
+	free(e);
+}
+
+struct conf_err_vec {
+	const char	*text;
+	const char	*want;
+};
+
+static void
+test_conf_error_vectors(void **state)
+{
+	static const struct conf_err_vec vecs[] = {
+		{ "bogus 1\n", "t.conf:1: unknown keyword \"bogus\"" },
+		{ "Port 4369\n", "t.conf:1: unknown keyword \"Port\"" },
+		{ "port\n", "t.conf:1: port: expected one value" },
+		{ "port 1 2\n", "t.conf:1: port: expected one value" },
+		{ "packet_timeout\n",
+		  "t.conf:1: packet_timeout: expected one value" },
+		{ "acl_file /a /b\n", "t.conf:1: acl_file: expected one value" },
+		{ "names_refusal\n",
+		  "t.conf:1: names_refusal: expected one value" },
+		{ "max_nodes 1 # 2\n#\nmax_nodes 1 2\n",
+		  "t.conf:3: max_nodes: expected one value" },
+		{ "port 0\n",
+		  "t.conf:1: port: \"0\" is not a port number (1..65535)" },
+		{ "port 65536\n",
+		  "t.conf:1: port: \"65536\" is not a port number (1..65535)" },
+		{ "port -1\n",
+		  "t.conf:1: port: \"-1\" is not a port number (1..65535)" },
+		{ "port epmd\n",
+		  "t.conf:1: port: \"epmd\" is not a port number (1..65535)" },
+		{ "listen\n", "t.conf:1: listen needs at least one address" },
+		{ "listen   # nothing\n",
+		  "t.conf:1: listen needs at least one address" },
+		{ "listen localhost\n",
+		  "t.conf:1: listen: \"localhost\" is not a numeric IPv4 or "
+		  "IPv6 address" },
+		{ "listen 10.0.0.1,10.0.0.300\n",
+		  "t.conf:1: listen: \"10.0.0.300\" is not a numeric IPv4 or "
+		  "IPv6 address" },
+		{ "listen 10.0.0.0/8\n",
+		  "t.conf:1: listen: \"10.0.0.0/8\" is not a numeric IPv4 or "
+		  "IPv6 address" },
+		{ "packet_timeout 0\n",
+		  "t.conf:1: packet_timeout: \"0\" is too small "
+		  "(1..86400 seconds)" },
+		{ "packet_timeout 86401\n",
+		  "t.conf:1: packet_timeout: \"86401\" is too large "
+		  "(1..86400 seconds)" },
+		{ "packet_timeout 99999999999999999999999\n",
+		  "t.conf:1: packet_timeout: \"99999999999999999999999\" is too "
+		  "large (1..86400 seconds)" },
+		{ "packet_timeout 1s\n",
+		  "t.conf:1: packet_timeout: \"1s\" is not a decimal number "
+		  "(1..86400 seconds)" },
+		{ "acl_file acl\n",
+		  "t.conf:1: acl_file: an absolute path is expected" },
+		{ "acl_file ./acl\n",
+		  "t.conf:1: acl_file: an absolute path is expected" },
+		{ "acl_file ~/acl\n",
+		  "t.conf:1: acl_file: an absolute path is expected" },
+		{ "names_refusal drop\n",
+		  "t.conf:1: names_refusal: \"drop\" is not close or empty" },
+		{ "names_refusal Close\n",
+		  "t.conf:1: names_refusal: \"Close\" is not close or empty" },
+		{ "port_refusal empty\n",
+		  "t.conf:1: port_refusal: \"empty\" is not not_found or "
+		  "close" },
+		{ "relaxed_command_check true\n",
+		  "t.conf:1: relaxed_command_check: \"true\" is not yes or "
+		  "no" },
+		{ "relaxed_command_check 1\n",
+		  "t.conf:1: relaxed_command_check: \"1\" is not yes or no" },
+		{ "max_nodes 0\n",
+		  "t.conf:1: max_nodes: \"0\" is too small (1..65536)" },
+		{ "max_nodes 65537\n",
+		  "t.conf:1: max_nodes: \"65537\" is too large (1..65536)" },
+		{ "\n\n\nport 4369\0\n", "t.conf:4: NUL byte in line" },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(vecs); i++) {
+		struct conf		 c, d;
+		struct conf_errors	*e = errs_new();
+		size_t			 len = strlen(vecs[i].text);
+
+		print_message("vector: %s\n", vecs[i].want);
+		/* The NUL vector: count through the embedded NUL. */
+		if (strstr(vecs[i].want, "NUL") != NULL)
+			len += 2;
+		conf_defaults(&c);
+		conf_defaults(&d);
+		assert_int_equal(parse_conf_len(vecs[i].text, len, &c, e), 1);
+		assert_errors(e, &vecs[i].want, 1);
+		/* A refused value leaves the defaults alone. */
+		if (strncmp(vecs[i].text, "listen", 6) != 0)
+			assert_memory_equal(&c, &d, sizeof(c));
+		free(e);
+	}
+}
+
+/* acl_file: 1023 bytes fit the buffer, 1024 do not. */
+static void
+test_conf_acl_file_length(void **state)
+{
+	char			 text[CONF_PATH_LEN + 32];
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	static const char *const want[] = {
+		"t.conf:1: acl_file: an absolute path is expected",
+	};
+
+	(void)state;
+	memcpy(text, "acl_file /", 10);
+	memset(text + 10, 'a', CONF_PATH_LEN - 2);
+	text[10 + CONF_PATH_LEN - 2] = '\0';
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(strlen(c.acl_file), CONF_PATH_LEN - 1);
+	assert_int_equal(c.set, CONF_SET_ACL);
+
+	strcat(text, "a");
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 1);
+	assert_errors(e, want, NELEM(want));
+	assert_string_equal(c.acl_file, CONF_DEFAULT_ACL);
+	free(e);
+}
+
+/* Several errors in one file, each on its line; good lines still apply. */
+static void
+test_conf_multiple_errors(void **state)
+{
+	static const char text[] =
+	    "port 4400\n"			/* 1 */
+	    "colour blue\n"			/* 2 */
+	    "\n"				/* 3 */
+	    "listen 10.0.0.1,bad 10.0.0.2\r\n"	/* 4 */
+	    "packet_timeout\n"			/* 5 */
+	    "# port 1\n"			/* 6 */
+	    "max_nodes 70000\n"			/* 7 */
+	    "max_nodes 70\n";			/* 8 */
+	static const char *const want[] = {
+		"t.conf:2: unknown keyword \"colour\"",
+		"t.conf:4: listen: \"bad\" is not a numeric IPv4 or IPv6 "
+		"address",
+		"t.conf:5: packet_timeout: expected one value",
+		"t.conf:7: max_nodes: \"70000\" is too large (1..65536)",
+	};
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), NELEM(want));
+	assert_errors(e, want, NELEM(want));
+	assert_int_equal(c.port, 4400);
+	assert_int_equal(c.nlisten, 2);
+	assert_string_equal(c.listen[0], "10.0.0.1");
+	assert_string_equal(c.listen[1], "10.0.0.2");
+	assert_int_equal(c.packet_timeout, 10);
+	assert_int_equal(c.max_nodes, 70);
+	free(e);
+}
+
+/* ---- shipped examples ------------------------------------------------- */
+
+/* Read a file of the source tree, or NULL if not run from its top. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	buf = malloc(65536);
+	assert_non_null(buf);
+	n = fread(buf, 1, 65536, f);
+	assert_true(n < 65536);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static void
+test_conf_shipped_files_parse(void **state)
+{
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+	struct acl_addr		 a;
+	char			*text;
+	size_t			 len;
+
+	(void)state;
+	if ((text = slurp("config/epmd_secure.conf", &len)) == NULL) {
+		free(e);
+		skip();
+	}
+	conf_defaults(&c);
+	assert_int_equal(parse_conf_len(text, len, &c, e), 0);
+	free(text);
+	assert_int_equal(c.port, 4369);
+	assert_int_equal(c.nlisten, 0);
+	assert_int_equal(c.packet_timeout, 10);
+	assert_string_equal(c.acl_file, "/etc/epmd_secure/acl");
+	assert_int_equal(c.relaxed, 0);
+	assert_int_equal(c.max_nodes, 4096);
+
+	text = slurp("config/acl", &len);
+	assert_non_null(text);
+	acl = parse_acl_len(text, len, e);
+	free(text);
+	assert_non_null(acl);
+	assert_int_equal(e->total, 0);
+	assert_int_equal(acl_count(acl), 2);
+	a = peer("127.0.0.1");
+	assert_true(acl_names_allowed(acl, &a).allow);
+	a = peer("10.20.0.1");
+	assert_false(acl_check(acl, &a, ACL_SCOPE_PORT, "x").allow);
+	acl_free(acl);
+	free(e);
+}
+
+/* ---- conf_read_file and conf_load ------------------------------------- */
+
+struct tmpdir {
+	char	 dir[64];
+	char	 path[8][128];
+	size_t	 npath;
+};
+
+static void
+tmp_open(struct tmpdir *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_conf.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+}
+
+/* Write a file with exactly this mode (whatever the umask); its path. */
+static const char *
+tmp_file(struct tmpdir *t, const char *name, const char *text, mode_t mode)
+{
+	char	*p;
+	int	 fd;
+	size_t	 len = strlen(text);
+
+	assert_true(t->npath < NELEM(t->path));
+	p = t->path[t->npath++];
+	snprintf(p, sizeof(t->path[0]), "%s/%s", t->dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+	return p;
+}
+
+static void
+tmp_close(struct tmpdir *t)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->npath; i++)
+		(void)unlink(t->path[i]);
+	assert_int_equal(rmdir(t->dir), 0);
+}
+
+static void
+test_conf_read_file_modes(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	const char		*ok, *ok0, *ro, *gw, *ow;
+	char			*text = NULL, want[256];
+	size_t			 len = 99;
+	static const mode_t	 bad[] = { 0664, 0646, 0666, 0620, 0602 };
+	size_t			 i;
+
+	(void)state;
+	tmp_open(&t);
+	ok = tmp_file(&t, "ok", "port 1\n", 0644);
+	ok0 = tmp_file(&t, "empty", "", 0600);
+	ro = tmp_file(&t, "ro", "x", 0400);
+	assert_int_equal(conf_read_file(ok, &text, &len, e), CONF_READ_OK);
+	assert_int_equal(len, 7);
+	assert_string_equal(text, "port 1\n");
+	free(text);
+	assert_int_equal(conf_read_file(ok0, &text, &len, e), CONF_READ_OK);
+	assert_int_equal(len, 0);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(conf_read_file(ro, &text, &len, e), CONF_READ_OK);
+	assert_int_equal(len, 1);
+	free(text);
+	assert_int_equal(e->total, 0);
+
+	gw = tmp_file(&t, "gw", "port 1\n", 0664);
+	ow = tmp_file(&t, "ow", "port 1\n", 0646);
+	text = NULL;
+	assert_int_equal(conf_read_file(gw, &text, &len, e), CONF_READ_ERROR);
+	assert_null(text);
+	assert_int_equal(conf_read_file(ow, &text, &len, e), CONF_READ_ERROR);
+	assert_null(text);
+	assert_int_equal(e->n, 2);
+	snprintf(want, sizeof(want), "%s: writable by group or others", gw);
+	assert_memory_equal(e->msg[0], want, strlen(want));
+	assert_non_null(strstr(e->msg[0], "0664") == NULL ?
+	    strstr(e->msg[0], "664") : e->msg[0]);
+	snprintf(want, sizeof(want), "%s: writable by group or others", ow);
+	assert_memory_equal(e->msg[1], want, strlen(want));
+	for (i = 0; i < NELEM(bad); i++) {
+		char	 name[16];
+		const char *p;
+
+		snprintf(name, sizeof(name), "bad%zu", i);
+		p = tmp_file(&t, name, "", bad[i]);
+		assert_int_equal(conf_read_file(p, &text, &len, e),
+		    CONF_READ_ERROR);
+		assert_non_null(strstr(e->msg[e->n - 1],
+		    "writable by group or others"));
+	}
+	assert_int_equal(e->total, 2 + NELEM(bad));
+	tmp_close(&t);
+	free(e);
+}
+
+static void
+test_conf_read_file_missing_and_directory(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	char			*text = NULL, path[128], want[192];
+	size_t			 len = 0;
+
+	(void)state;
+	tmp_open(&t);
+	snprintf(path, sizeof(path), "%s/none", t.dir);
+	assert_int_equal(conf_read_file(path, &text, &len, e),
+	    CONF_READ_MISSING);
+	assert_null(text);
+	assert_int_equal(e->total, 0);
+
+	assert_int_equal(chmod(t.dir, 0755), 0);
+	assert_int_equal(conf_read_file(t.dir, &text, &len, e),
+	    CONF_READ_ERROR);
+	assert_null(text);
+	snprintf(want, sizeof(want), "%s: not a regular file", t.dir);
+	assert_int_equal(e->n, 1);
+	assert_string_equal(e->msg[0], want);
+
+	/* A path through a regular file is an error, not "missing". */
+	tmp_file(&t, "f", "", 0644);
+	snprintf(path, sizeof(path), "%s/f/x", t.dir);
+	assert_int_equal(conf_read_file(path, &text, &len, e),
+	    CONF_READ_ERROR);
+	assert_int_equal(e->total, 2);
+	tmp_close(&t);
+	free(e);
+}
+
+static void
+test_conf_load_default_acl_missing_is_builtin(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		 c;
+	struct acl		*acl = NULL;
+	struct acl_addr		 a;
+	struct acl_verdict	 v;
+	char			 conf[128];
+	int			 builtin = -1;
+
+	(void)state;
+	if (access(CONF_DEFAULT_ACL, F_OK) == 0) {
+		free(e);
+		skip();		/* this host has one: not testable here */
+	}
+	tmp_open(&t);
+	/* No config file at all (not explicit), then one without acl_file. */
+	snprintf(conf, sizeof(conf), "%s/none.conf", t.dir);
+	assert_int_equal(conf_load(conf, 0, NULL, &c, &acl, &builtin, e), 0);
+	assert_int_equal(builtin, 1);
+	assert_non_null(acl);
+	a = peer("127.0.0.1");
+	assert_true(acl_check(acl, &a, ACL_SCOPE_PORT, "n").allow);
+	assert_true(acl_names_allowed(acl, &a).allow);
+	a = peer("::1");
+	assert_true(acl_check(acl, &a, ACL_SCOPE_PORT, "n").allow);
+	a = peer("10.0.0.1");
+	v = acl_check(acl, &a, ACL_SCOPE_PORT, "n");
+	assert_int_equal(v.allow, 0);
+	assert_int_equal(v.line, 0);
+	assert_false(acl_names_allowed(acl, &a).allow);
+	acl_free(acl);
+
+	acl = NULL;
+	builtin = -1;
+	tmp_file(&t, "epmd.conf", "port 4400\n", 0644);
+	snprintf(conf, sizeof(conf), "%s/epmd.conf", t.dir);
+	assert_int_equal(conf_load(conf, 1, NULL, &c, &acl, &builtin, e), 0);
+	assert_int_equal(c.port, 4400);
+	assert_int_equal(builtin, 1);
+	assert_non_null(acl);
+	acl_free(acl);
+	assert_int_equal(e->total, 0);
+	tmp_close(&t);
+	free(e);
+}
+
+static void
+test_conf_load_files(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		 c;
+	struct acl		*acl = NULL;
+	struct acl_addr		 a;
+	const char		*aclp, *other;
+	char			 text[256];
+	int			 builtin = -1;
+
+	(void)state;
+	tmp_open(&t);
+	aclp = tmp_file(&t, "acl", "allow 10.0.0.0/8 port\n", 0600);
+	other = tmp_file(&t, "acl2", "allow 192.0.2.0/24\n", 0644);
+	snprintf(text, sizeof(text), "port 4400\nacl_file %s\n", aclp);
+	tmp_file(&t, "c.conf", text, 0644);
+	snprintf(text, sizeof(text), "%s/c.conf", t.dir);
+
+	/* The file's acl_file. */
+	assert_int_equal(conf_load(text, 1, NULL, &c, &acl, &builtin, e), 0);
+	assert_int_equal(builtin, 0);
+	assert_int_equal(c.port, 4400);
+	assert_int_equal(c.set, CONF_SET_PORT | CONF_SET_ACL);
+	assert_non_null(acl);
+	a = peer("10.1.1.1");
+	assert_int_equal(acl_check(acl, &a, ACL_SCOPE_PORT, "n").line, 1);
+	acl_free(acl);
+
+	/* -acl wins over acl_file. */
+	acl = NULL;
+	assert_int_equal(conf_load(text, 1, other, &c, &acl, &builtin, e), 0);
+	assert_int_equal(builtin, 0);
+	assert_non_null(acl);
+	a = peer("192.0.2.9");
+	assert_true(acl_check(acl, &a, ACL_SCOPE_NAMES, "n").allow);
+	a = peer("10.1.1.1");
+	assert_false(acl_check(acl, &a, ACL_SCOPE_PORT, "n").allow);
+	acl_free(acl);
+
+	/* Configuration only. */
+	assert_int_equal(conf_load(text, 1, NULL, &c, NULL, NULL, e), 0);
+	assert_int_equal(c.port, 4400);
+	assert_int_equal(e->total, 0);
+	tmp_close(&t);
+	free(e);
+}
+
+static void
+test_conf_load_errors(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e;
+	struct conf		 c;
+	struct acl		*acl;
+	const char		*broken, *good, *gw, *badconf;
+	char			 none[128], want[256], text[256];
+	int			 builtin;
+
+	(void)state;
+	tmp_open(&t);
+	broken = tmp_file(&t, "broken", "allow 127.0.0.1\nallow nowhere\n",
+	    0644);
+	good = tmp_file(&t, "good", "allow 127.0.0.1\n", 0644);
+	gw = tmp_file(&t, "gw", "allow 127.0.0.1\n", 0664);
+	badconf = tmp_file(&t, "bad.conf", "port 99999\n", 0644);
+	snprintf(none, sizeof(none), "%s/none", t.dir);
+
+	/* An explicitly named ACL that does not exist. */
+	e = errs_new();
+	acl = (struct acl *)&t;
+	builtin = -1;
+	assert_int_equal(conf_load(none, 0, none, &c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	assert_int_equal(builtin, 0);
+	snprintf(want, sizeof(want), "%s: no such file", none);
+	assert_errors(e, (const char *const []){ want }, 1);
+	free(e);
+
+	/* The same through acl_file in the configuration. */
+	e = errs_new();
+	snprintf(text, sizeof(text), "acl_file %s\n", none);
+	tmp_file(&t, "c.conf", text, 0644);
+	snprintf(text, sizeof(text), "%s/c.conf", t.dir);
+	assert_int_equal(conf_load(text, 1, NULL, &c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	assert_errors(e, (const char *const []){ want }, 1);
+	free(e);
+
+	/* A broken ACL: every error, no policy. */
+	e = errs_new();
+	acl = (struct acl *)&t;
+	assert_int_equal(conf_load(none, 0, broken, &c, &acl, &builtin, e),
+	    -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s:2: \"nowhere\": bad address "
+	    "(numeric IPv4 or IPv6 expected)", broken);
+	assert_errors(e, (const char *const []){ want }, 1);
+	free(e);
+
+	/* A group-writable ACL. */
+	e = errs_new();
+	acl = (struct acl *)&t;
+	assert_int_equal(conf_load(none, 0, gw, &c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	assert_int_equal(e->total, 1);
+	assert_non_null(strstr(e->msg[0], "writable by group or others"));
+	free(e);
+
+	/* A missing explicit configuration file. */
+	e = errs_new();
+	acl = (struct acl *)&t;
+	assert_int_equal(conf_load(none, 1, good, &c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s: no such file", none);
+	assert_errors(e, (const char *const []){ want }, 1);
+	free(e);
+
+	/* A broken configuration with a good ACL: still -1, no policy. */
+	e = errs_new();
+	acl = (struct acl *)&t;
+	assert_int_equal(conf_load(badconf, 1, good, &c, &acl, &builtin, e),
+	    -1);
+	assert_null(acl);
+	assert_int_equal(e->total, 1);
+	snprintf(want, sizeof(want), "%s:1: port: \"99999\"", badconf);
+	assert_memory_equal(e->msg[0], want, strlen(want));
+	free(e);
+
+	/* Configuration only, broken. */
+	e = errs_new();
+	assert_int_equal(conf_load(badconf, 1, NULL, &c, NULL, NULL, e), -1);
+	free(e);
+	tmp_close(&t);
+}
+
+/* ---- matcher vectors -------------------------------------------------- */
+
+#define NAMES_CHECK	0x10	/* acl_names_allowed() instead of acl_check */
+
+struct match_vec {
+	const char	*acl;
+	const char	*peer;
+	unsigned	 scope;		/* ACL_SCOPE_* or NAMES_CHECK */
+	const char	*node;
+	int		 allow;
+	unsigned	 line;
+};
+
+#define P	ACL_SCOPE_PORT
+#define N	ACL_SCOPE_NAMES
+#define NA	NAMES_CHECK
+
+static const struct match_vec match_vecs[] = {
+	/* IPv4 prefix edges. */
+	{ "allow 0.0.0.0/0", "0.0.0.0", P, "n", 1, 1 },
+	{ "allow 0.0.0.0/0", "255.255.255.255", P, "n", 1, 1 },
+	{ "allow 0.0.0.0/0", "::ffff:1.2.3.4", P, "n", 1, 1 },
+	{ "allow 0.0.0.0/0", "::1", P, "n", 0, 0 },
+	{ "allow 0.0.0.0/0", "2001:db8::1", N, NULL, 0, 0 },
+	{ "allow 0.0.0.0/0", "::", P, "n", 0, 0 },
+	{ "allow 128.0.0.0/1", "128.0.0.0", P, "n", 1, 1 },
+	{ "allow 128.0.0.0/1", "255.255.255.255", P, "n", 1, 1 },
+	{ "allow 128.0.0.0/1", "127.255.255.255", P, "n", 0, 0 },
+	{ "allow 0.0.0.0/1", "127.255.255.255", P, "n", 1, 1 },
+	{ "allow 0.0.0.0/1", "128.0.0.0", P, "n", 0, 0 },
+	{ "allow 10.0.0.2/31", "10.0.0.2", P, "n", 1, 1 },
+	{ "allow 10.0.0.2/31", "10.0.0.3", P, "n", 1, 1 },
+	{ "allow 10.0.0.2/31", "10.0.0.1", P, "n", 0, 0 },
+	{ "allow 10.0.0.2/31", "10.0.0.4", P, "n", 0, 0 },
+	{ "allow 10.0.0.2/32", "10.0.0.2", P, "n", 1, 1 },
+	{ "allow 10.0.0.2/32", "10.0.0.3", P, "n", 0, 0 },
+	{ "allow 10.0.0.2", "::ffff:10.0.0.2", P, "n", 1, 1 },
+	{ "allow 255.255.255.255/32", "255.255.255.255", P, "n", 1, 1 },
+	{ "allow 255.255.255.254/31", "255.255.255.255", P, "n", 1, 1 },
+	/* IPv6 prefix edges. */
+	{ "allow ::/0", "2001:db8::1", P, "n", 1, 1 },
+	{ "allow ::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P, "n",
+	  1, 1 },
+	{ "allow ::/0", "::", P, "n", 1, 1 },
+	{ "allow ::/0", "10.0.0.1", P, "n", 0, 0 },
+	{ "allow ::/0", "::ffff:10.0.0.1", P, "n", 0, 0 },
+	{ "allow 2001:db8:0:1::/64", "2001:db8:0:1::", P, "n", 1, 1 },
+	{ "allow 2001:db8:0:1::/64", "2001:db8:0:1:ffff:ffff:ffff:ffff", P,
+	  "n", 1, 1 },
+	{ "allow 2001:db8:0:1::/64", "2001:db8:0:2::", P, "n", 0, 0 },
+	{ "allow 2001:db8:0:1::/64", "2001:db8:0:0:ffff:ffff:ffff:ffff", P,
+	  "n", 0, 0 },
+	{ "allow 2001:db8::2/127", "2001:db8::2", P, "n", 1, 1 },
+	{ "allow 2001:db8::2/127", "2001:db8::3", P, "n", 1, 1 },
+	{ "allow 2001:db8::2/127", "2001:db8::1", P, "n", 0, 0 },
+	{ "allow 2001:db8::2/127", "2001:db8::4", P, "n", 0, 0 },
+	{ "allow 2001:db8::2/128", "2001:db8::2", P, "n", 1, 1 },
+	{ "allow 2001:db8::2/128", "2001:db8::3", P, "n", 0, 0 },
+	{ "allow 8000::/1", "8000::", P, "n", 1, 1 },
+	{ "allow 8000::/1", "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", P,
+	  "n", 0, 0 },
+	/* IPv4-mapped rules and peers are IPv4. */
+	{ "allow 10.0.0.0/8", "::ffff:10.1.2.3", P, "n", 1, 1 },
+	{ "allow 10.0.0.0/8", "::ffff:11.1.2.3", P, "n", 0, 0 },
+	{ "allow ::ffff:10.0.0.0/104", "10.1.2.3", P, "n", 1, 1 },
+	{ "allow ::ffff:10.0.0.0/104", "::ffff:10.1.2.3", P, "n", 1, 1 },
+	{ "allow ::ffff:0.0.0.0/96", "192.0.2.1", P, "n", 1, 1 },
+	{ "allow ::ffff:0:0/96", "::ffff:192.0.2.1", P, "n", 1, 1 },
+	{ "allow ::/80", "::ffff:10.1.2.3", P, "n", 0, 0 },
+	{ "allow ::/80", "::1", P, "n", 1, 1 },
+	/* First match wins. */
+	{ "deny 10.1.0.0/16\nallow 10.0.0.0/8", "10.1.2.3", P, "n", 0, 1 },
+	{ "deny 10.1.0.0/16\nallow 10.0.0.0/8", "10.2.2.3", P, "n", 1, 2 },
+	{ "allow 10.0.0.0/8\ndeny 10.1.0.0/16", "10.1.2.3", P, "n", 1, 1 },
+	{ "allow 10.1.2.3\ndeny 10.1.2.3", "10.1.2.3", P, "n", 1, 1 },
+	{ "deny 10.1.2.3\nallow 10.1.2.3", "10.1.2.3", P, "n", 0, 1 },
+	{ "deny 0.0.0.0/0\nallow 10.1.2.3", "10.1.2.3", N, "n", 0, 1 },
+	{ "deny ::/0\nallow 10.1.2.3", "10.1.2.3", N, "n", 1, 2 },
+	{ "deny 2001:db8::/32\nallow ::/0", "2001:db8::1", P, "n", 0, 1 },
+	{ "deny 2001:db8::/32\nallow ::/0", "2001:db9::1", P, "n", 1, 2 },
+	/* Scopes. */
+	{ "allow 10.0.0.0/8 port", "10.1.1.1", P, "n", 1, 1 },
+	{ "allow 10.0.0.0/8 port", "10.1.1.1", N, "n", 0, 0 },
+	{ "allow 10.0.0.0/8 port", "10.1.1.1", N, NULL, 0, 0 },
+	{ "allow 10.0.0.0/8 port", "10.1.1.1", NA, NULL, 0, 0 },
+	{ "allow 10.0.0.0/8 names\ndeny 0.0.0.0/0", "10.1.1.1", P, "n",
+	  0, 2 },
+	{ "allow 10.0.0.0/8 names\ndeny 0.0.0.0/0", "10.1.1.1", N, "n",
+	  1, 1 },
+	{ "deny 10.0.0.0/8 port\nallow 0.0.0.0/0", "10.1.1.1", N, "n", 1, 2 },
+	{ "deny 10.0.0.0/8 port\nallow 0.0.0.0/0", "10.1.1.1", P, "n", 0, 1 },
+	{ "allow 10.0.0.0/8 port,names", "10.1.1.1", N, "n", 1, 1 },
+	/* Globs. */
+	{ "allow 10.0.0.0/8 port rabbit*", "10.1.1.1", P, "rabbit", 1, 1 },
+	{ "allow 10.0.0.0/8 port rabbit*", "10.1.1.1", P, "rabbit2", 1, 1 },
+	{ "allow 10.0.0.0/8 port rabbit*", "10.1.1.1", P, "xrabbit", 0, 0 },
+	{ "allow 10.0.0.0/8 port rabbit*", "10.1.1.1", P, "rabbi", 0, 0 },
+	{ "allow 10.0.0.0/8 port rabbit*", "10.1.1.1", P, NULL, 0, 0 },
+	{ "allow 10.0.0.0/8 port n?de", "10.1.1.1", P, "node", 1, 1 },
+	{ "allow 10.0.0.0/8 port n?de", "10.1.1.1", P, "nude", 1, 1 },
+	{ "allow 10.0.0.0/8 port n?de", "10.1.1.1", P, "nde", 0, 0 },
+	{ "allow 10.0.0.0/8 port n?de", "10.1.1.1", P, "nooode", 0, 0 },
+	{ "allow 10.0.0.0/8 port a b", "10.1.1.1", P, "b", 1, 1 },
+	{ "allow 10.0.0.0/8 port a b", "10.1.1.1", P, "c", 0, 0 },
+	{ "allow 10.0.0.0/8 *", "10.1.1.1", P, "", 1, 1 },
+	{ "allow 10.0.0.0/8 *", "10.1.1.1", P, NULL, 0, 0 },
+	{ "deny 0.0.0.0/0 port secret*\nallow 0.0.0.0/0", "10.1.1.1", P,
+	  "secret1", 0, 1 },
+	{ "deny 0.0.0.0/0 port secret*\nallow 0.0.0.0/0", "10.1.1.1", P,
+	  "public", 1, 2 },
+	{ "deny 0.0.0.0/0 port secret*\nallow 0.0.0.0/0", "10.1.1.1", N,
+	  "secret1", 1, 2 },
+	{ "deny 0.0.0.0/0 port secret*\nallow 0.0.0.0/0", "::1", P,
+	  "secret1", 0, 0 },
+	{ "deny 10.0.0.0/8 a*\ndeny 10.1.0.0/16 *b\nallow 0.0.0.0/0",
+	  "10.1.1.1", P, "xb", 0, 2 },
+	{ "deny 10.0.0.0/8 a*\ndeny 10.1.0.0/16 *b\nallow 0.0.0.0/0",
+	  "10.1.1.1", P, "ab", 0, 1 },
+	{ "deny 10.0.0.0/8 a*\ndeny 10.1.0.0/16 *b\nallow 0.0.0.0/0",
+	  "10.2.1.1", P, "xb", 1, 3 },
+	/* A glob rule after a glob-free one on the same prefix is dead. */
+	{ "allow 10.0.0.0/8\ndeny 10.0.0.0/8 a*", "10.1.1.1", P, "a", 1, 1 },
+	{ "deny 10.0.0.0/8 port\nallow 10.0.0.0/8 port a*", "10.1.1.1", P,
+	  "a", 0, 1 },
+	/* acl_names_allowed(). */
+	{ "allow 10.0.0.0/8 names", "10.1.1.1", NA, NULL, 1, 1 },
+	{ "deny 10.0.0.0/8\nallow 10.0.0.0/8 names", "10.1.1.1", NA, NULL,
+	  0, 1 },
+	{ "deny 10.0.0.0/8 names rabbit*\nallow 0.0.0.0/0 names",
+	  "10.1.1.1", NA, NULL, 1, 2 },
+	{ "deny 10.0.0.0/8 names rabbit*\nallow 0.0.0.0/0 names",
+	  "10.1.1.1", N, "rabbit1", 0, 1 },
+	{ "deny 10.0.0.0/8 names rabbit*\nallow 0.0.0.0/0 names",
+	  "10.1.1.1", N, "couch", 1, 2 },
+	{ "allow 10.0.0.0/8 names rabbit*\ndeny 0.0.0.0/0", "10.1.1.1", NA,
+	  NULL, 1, 1 },
+	{ "allow 10.0.0.0/8 names rabbit*\ndeny 0.0.0.0/0", "10.1.1.1", N,
+	  "rabbit", 1, 1 },
+	{ "allow 10.0.0.0/8 names rabbit*\ndeny 0.0.0.0/0", "10.1.1.1", N,
+	  "couch", 0, 2 },
+	{ "allow 10.0.0.0/8 names rabbit*\ndeny 0.0.0.0/0", "11.1.1.1", NA,
+	  NULL, 0, 2 },
+	{ "allow 10.0.0.0/8 port\ndeny 0.0.0.0/0", "10.1.1.1", NA, NULL,
+	  0, 2 },
+	{ "deny 10.0.0.0/8 port\nallow 0.0.0.0/0 names", "10.1.1.1", NA,
+	  NULL, 1, 2 },
+	{ "", "10.1.1.1", NA, NULL, 0, 0 },
+	{ "deny 10.0.0.0/8 names a*", "10.1.1.1", NA, NULL, 0, 0 },
+	{ "deny 10.0.0.0/8 names a*\ndeny 10.1.0.0/16 port\n"
+	  "allow ::ffff:10.1.0.0/112 names b*", "10.1.1.1", NA, NULL, 1, 3 },
+	/* No rule: deny, line 0. Verdict lines count every line. */
+	{ "allow 10.0.0.0/8", "11.0.0.1", P, "n", 0, 0 },
+	{ "# one\n\r\n  \n\tallow 10.0.0.0/8 # five\n", "10.0.0.1", P, "n",
+	  1, 4 },
+	{ "\n\n\n\n\n\n\n\n\ndeny 10.0.0.0/8\n", "10.0.0.1", NA, NULL, 0, 10 },
+};
+
+#undef P
+#undef N
+#undef NA
+
+static void
+test_conf_match_vectors(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(match_vecs); i++) {
+		const struct match_vec	*m = &match_vecs[i];
+		struct acl		*acl = parse_acl_ok(m->acl);
+		struct acl_addr		 a = peer(m->peer);
+		struct acl_verdict	 v;
+
+		if (m->scope == NAMES_CHECK)
+			v = acl_names_allowed(acl, &a);
+		else
+			v = acl_check(acl, &a, m->scope, m->node);
+		if (v.allow != m->allow || v.line != m->line)
+			print_error("vector %zu: acl \"%s\" peer %s scope %u "
+			    "node %s: got allow %d line %u\n", i, m->acl,
+			    m->peer, m->scope, m->node ? m->node : "(null)",
+			    v.allow, v.line);
+		assert_int_equal(v.allow, m->allow);
+		assert_int_equal(v.line, m->line);
+		acl_free(acl);
+	}
+}
+
+struct glob_vec {
+	const char	*glob;
+	const char	*name;
+	int		 match;
+};
+
+static void
+test_conf_glob_match_vectors(void **state)
+{
+	static const struct glob_vec vecs[] = {
+		{ "rabbit*", "rabbit", 1 }, { "rabbit*", "rabbit2", 1 },
+		{ "rabbit*", "xrabbit", 0 }, { "rabbit*", "rabbi", 0 },
+		{ "*", "", 1 }, { "*", "anything", 1 }, { "**", "", 1 },
+		{ "?", "", 0 }, { "?", "a", 1 }, { "?", "ab", 0 },
+		{ "a?c", "abc", 1 }, { "a?c", "ac", 0 }, { "a?c", "abbc", 0 },
+		{ "*a", "ba", 1 }, { "*a", "ab", 0 }, { "a*b*c", "axbyc", 1 },
+		{ "a*b*c", "abcbc", 1 }, { "a*b*c", "acb", 0 },
+		{ "*ab", "aab", 1 }, { "*ab", "abab", 1 }, { "*?", "", 0 },
+		{ "*?", "x", 1 }, { "x", "X", 0 }, { "node@host", "node@host", 1 },
+		{ "node@*", "node@h.example", 1 }, { "*@h", "n@h@h", 1 },
+		{ "a**?", "ab", 1 }, { "a", "", 0 }, { "a*", "a", 1 },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(vecs); i++) {
+		print_message("glob %s name %s\n", vecs[i].glob,
+		    vecs[i].name);
+		assert_int_equal(acl_glob_match(vecs[i].glob, vecs[i].name),
+		    vecs[i].match);
+	}
+}
+
+/* ---- randomized cross-check against a naive scan ---------------------- */
+
+struct rng {
+	uint64_t	 s;
+};
+
+static uint64_t
+rng_next(struct rng *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 7;
+	r->s ^= r->s << 17;
+	return r->s;
+}
+
+static unsigned
+rng_below(struct rng *r, unsigned n)
+{
+	return (unsigned)(rng_next(r) % n);
+}
+
+/* Clear the bits of a beyond len (bits: 32 or 128). */
+static void
+mask_bits(uint8_t *a, unsigned len, unsigned bits)
+{
+	unsigned	 i;
+
+	for (i = len; i < bits; i++)
+		a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	for (i = bits / 8; i < 16; i++)
+		a[i] = 0;
+}
+
+/* Randomize the bits of a from bit from on. */
+static void
+random_bits_from(struct rng *r, uint8_t *a, unsigned from, unsigned bits)
+{
+	unsigned	 i;
+
+	for (i = from; i < bits; i++) {
+		if (rng_next(r) & 1)
+			a[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+		else
+			a[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	}
+}
+
+#define NANCHOR		4
+
+struct gen {
+	struct rng	 rng;
+	struct acl_addr	 anchor[2][NANCHOR];	/* [0] IPv4, [1] IPv6 */
+};
+
+static const uint8_t mapped_head[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static void
+gen_anchors(struct gen *g)
+{
+	size_t	 i, f;
+
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < NANCHOR; i++) {
+			struct acl_addr	*a = &g->anchor[f][i];
+
+			memset(a, 0, sizeof(*a));
+			a->family = f == 0 ? AF_INET : AF_INET6;
+			random_bits_from(&g->rng, a->addr, 0,
+			    f == 0 ? 32 : 128);
+			/* Anchors share a few leading bits too. */
+			if (i > 0 && rng_below(&g->rng, 2) == 0)
+				memcpy(a->addr, g->anchor[f][0].addr,
+				    1 + rng_below(&g->rng, f == 0 ? 3 : 12));
+			if (f == 1 && memcmp(a->addr, mapped_head, 12) == 0)
+				a->addr[0] = 0x20;
+		}
+}
+
+static void
+gen_prefix(struct gen *g, struct acl_prefix *p)
+{
+	static const unsigned	 fav4[] = { 0, 8, 16, 24, 31, 32 };
+	static const unsigned	 fav6[] = { 0, 32, 48, 64, 127, 128 };
+	unsigned		 f = rng_below(&g->rng, 10) < 6 ? 0 : 1;
+	unsigned		 bits = f == 0 ? 32 : 128;
+
+	memset(p, 0, sizeof(*p));
+	p->len = rng_below(&g->rng, 10) < 7 ?
+	    (f == 0 ? fav4 : fav6)[rng_below(&g->rng, 6)] :
+	    rng_below(&g->rng, bits + 1);
+	p->net = g->anchor[f][rng_below(&g->rng, NANCHOR)];
+	switch (rng_below(&g->rng, 4)) {
+	case 0:		/* anchor as is: nested prefixes */
+	case 1:
+		break;
+	case 2:		/* a near neighbour */
+		random_bits_from(&g->rng, p->net.addr,
+		    p->len > 4 ? p->len - 1 - rng_below(&g->rng, 4) : 0, bits);
+		break;
+	default:
+		random_bits_from(&g->rng, p->net.addr,
+		    rng_below(&g->rng, bits + 1), bits);
+		break;
+	}
+	mask_bits(p->net.addr, p->len, bits);
+	/* Keep IPv6 rules clear of the IPv4-mapped range (folded). */
+	if (f == 1 && p->len >= 96 && memcmp(p->net.addr, mapped_head,
+	    12) == 0)
+		p->net.addr[0] = 0x20;
+}
+
+static void
+gen_word(struct gen *g, char *out, const char *alphabet, unsigned minlen,
+    unsigned maxlen)
+{
+	unsigned	 n = minlen + rng_below(&g->rng, maxlen - minlen + 1);
+	unsigned	 i, k = (unsigned)strlen(alphabet);
+
+	for (i = 0; i < n; i++)
+		out[i] = alphabet[rng_below(&g->rng, k)];
+	out[n] = '\0';
+}
+
+/* A query address: mostly inside some rule's prefix. */
+static void
+gen_addr(struct gen *g, const struct acl *acl, struct acl_addr *a)
+{
+	struct acl_rule_view	 v;
+	unsigned		 r = rng_below(&g->rng, 20), f, bits;
+
+	if (r < 15 && acl_count(acl) > 0) {
+		get_rule(acl, rng_below(&g->rng, (unsigned)acl_count(acl)), &v);
+		*a = v.prefix.net;
+		bits = a->family == AF_INET ? 32 : 128;
+		/* Often stay close to the network address. */
+		random_bits_from(&g->rng, a->addr, r < 8 ? v.prefix.len :
+		    bits - rng_below(&g->rng, 3), bits);
+		if (r >= 8 && v.prefix.len > bits - 2)
+			random_bits_from(&g->rng, a->addr, v.prefix.len, bits);
+		return;
+	}
+	f = rng_below(&g->rng, 2);
+	bits = f == 0 ? 32 : 128;
+	*a = g->anchor[f][rng_below(&g->rng, NANCHOR)];
+	random_bits_from(&g->rng, a->addr, r < 18 ? rng_below(&g->rng,
+	    bits + 1) : 0, bits);
+	if (f == 1 && memcmp(a->addr, mapped_head, 12) == 0)
+		a->addr[0] = 0x20;
+}
+
+static struct acl_verdict
+naive_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+    const char *node)
+{
+	struct acl_verdict	 v = { 0, 0 };
+	struct acl_rule_view	 r;
+	size_t			 i, j;
+
+	for (i = 0; acl_rule(acl, i, &r) == 0; i++) {
+		int	 covers = r.nglobs == 0;
+
+		if (!(r.scope & scope) || !acl_prefix_contains(&r.prefix, a))
+			continue;
+		for (j = 0; node != NULL && j < r.nglobs && !covers; j++)
+			covers = acl_glob_match(r.globs[j], node);
+		if (covers) {
+			v.allow = r.allow;
+			v.line = r.line;
+			return v;
+		}
+	}
+	return v;
+}
+
+static struct acl_verdict
+naive_names_allowed(const struct acl *acl, const struct acl_addr *a)
+{
+	struct acl_verdict	 v = { 0, 0 };
+	struct acl_rule_view	 r;
+	size_t			 i;
+
+	for (i = 0; acl_rule(acl, i, &r) == 0; i++) {
+		if (!(r.scope & ACL_SCOPE_NAMES) ||
+		    !acl_prefix_contains(&r.prefix, a))
+			continue;
+		if (r.allow || r.nglobs == 0) {
+			v.allow = r.allow;
+			v.line = r.line;
+			return v;
+		}
+	}
+	return v;
+}
+
+struct gen_rule {
+	int			 allow;
+	struct acl_prefix	 p;
+	unsigned		 scope;
+	char			 globs[3][8];
+	size_t			 nglobs;
+	unsigned		 line;
+};
+
+/* Append one rule in a random textual form; returns the lines used. */
+static unsigned
+gen_rule_text(struct gen *g, const struct gen_rule *r, char *out,
+    size_t cap)
+{
+	static const char *const scopes[] = { "", "names", "port",
+	    "names,port" };
+	static const char *const eol[] = { "\n", "\r\n", " # c\n", "\t\n" };
+	char		 addr[INET6_ADDRSTRLEN], a4[INET_ADDRSTRLEN];
+	const char	*scope = scopes[r->scope];
+	size_t		 len = 0, i;
+	unsigned	 plen = r->p.len;
+
+	if (r->p.net.family == AF_INET && rng_below(&g->rng, 6) == 0) {
+		assert_non_null(inet_ntop(AF_INET, r->p.net.addr, a4,
+		    sizeof(a4)));
+		snprintf(addr, sizeof(addr), "::ffff:%s", a4);
+		plen += 96;
+	} else
+		assert_non_null(inet_ntop(r->p.net.family, r->p.net.addr,
+		    addr, sizeof(addr)));
+	if (r->scope == ACL_SCOPE_ALL && rng_below(&g->rng, 2) == 0)
+		scope = rng_below(&g->rng, 2) ? "port,names" : "";
+	len += (size_t)snprintf(out + len, cap - len, "%s%s%s",
+	    rng_below(&g->rng, 8) == 0 ? "\t" : "",
+	    r->allow ? "allow" : "deny", rng_below(&g->rng, 4) ? " " : "\t");
+	if (plen == (r->p.net.family == AF_INET ? 32u : 128u) &&
+	    rng_below(&g->rng, 2))
+		len += (size_t)snprintf(out + len, cap - len, "%s", addr);
+	else
+		len += (size_t)snprintf(out + len, cap - len, "%s/%u", addr,
+		    plen);
+	if (*scope != '\0')
+		len += (size_t)snprintf(out + len, cap - len, " %s", scope);
+	for (i = 0; i < r->nglobs; i++)
+		len += (size_t)snprintf(out + len, cap - len, " %s",
+		    r->globs[i]);
+	len += (size_t)snprintf(out + len, cap - len, "%s",
+	    eol[rng_below(&g->rng, NELEM(eol))]);
+	assert_true(len < cap);
+	return 1;
+}
+
+/*
+ * Build a random policy of nrules rules as ACL text (with comments and
+ * blank lines between), parse it, and check the rules read back as made.
+ */
+static struct acl *
+gen_policy(struct gen *g, size_t nrules)
+{
+	struct gen_rule	*rules;
+	char		*text;
+	size_t		 cap = nrules * 96 + 64, len = 0, i, j;
+	unsigned	 line = 1;
+	struct acl	*acl;
+
+	rules = calloc(nrules, sizeof(*rules));
+	text = malloc(cap);
+	assert_non_null(rules);
+	assert_non_null(text);
+	gen_anchors(g);
+	for (i = 0; i < nrules; i++) {
+		struct gen_rule	*r = &rules[i];
+
+		switch (rng_below(&g->rng, 12)) {
+		case 0:
+			len += (size_t)snprintf(text + len, cap - len, "\n");
+			line++;
+			break;
+		case 1:
+			len += (size_t)snprintf(text + len, cap - len,
+			    "# rule %zu\n", i);
+			line++;
+			break;
+		default:
+			break;
+		}
+		r->allow = (int)rng_below(&g->rng, 2);
+		gen_prefix(g, &r->p);
+		r->scope = 1 + rng_below(&g->rng, 3);
+		r->nglobs = rng_below(&g->rng, 2) ? 0 :
+		    rng_below(&g->rng, 4);
+		for (j = 0; j < r->nglobs; j++)
+			gen_word(g, r->globs[j], "ab*?", 1, 3);
+		r->line = line;
+		line += gen_rule_text(g, r, text + len, cap - len);
+		len += strlen(text + len);
+	}
+	acl = parse_acl_len(text, len, errs_new() /* freed below */);
+	free(text);
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), nrules);
+	for (i = 0; i < nrules; i++) {
+		struct acl_rule_view	 v;
+		const struct gen_rule	*r = &rules[i];
+
+		get_rule(acl, i, &v);
+		assert_int_equal(v.allow, r->allow);
+		assert_int_equal(v.prefix.net.family, r->p.net.family);
+		assert_memory_equal(v.prefix.net.addr, r->p.net.addr, 16);
+		assert_int_equal(v.prefix.len, r->p.len);
+		assert_int_equal(v.scope, r->scope);
+		assert_int_equal(v.nglobs, r->nglobs);
+		for (j = 0; j < r->nglobs; j++)
+			assert_string_equal(v.globs[j], r->globs[j]);
+		assert_int_equal(v.line, r->line);
+	}
+	free(rules);
+	return acl;
+}
+
+struct xcheck_stats {
+	size_t	 queries;
+	size_t	 allowed;
+	size_t	 glob_decided;
+};
+
+static void
+xcheck_one(struct gen *g, const struct acl *acl, struct xcheck_stats *st)
+{
+	struct acl_addr		 a;
+	struct acl_verdict	 got, want;
+	char			 node[8];
+	const char		*np;
+	unsigned		 scope, k;
+
+	gen_addr(g, acl, &a);
+	/* An IPv4 peer from a dual-stack socket reads the same. */
+	if (a.family == AF_INET && rng_below(&g->rng, 4) == 0) {
+		struct sockaddr_in6	 sin6;
+		struct acl_addr		 b;
+
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		memcpy(sin6.sin6_addr.s6_addr, mapped_head, 12);
+		memcpy(sin6.sin6_addr.s6_addr + 12, a.addr, 4);
+		assert_int_equal(acl_addr_from_sockaddr(
+		    (const struct sockaddr *)(const void *)&sin6, &b), 0);
+		assert_int_equal(b.family, AF_INET);
+		assert_memory_equal(b.addr, a.addr, 16);
+	}
+	for (k = 0; k < 3; k++) {
+		scope = k == 0 ? ACL_SCOPE_NAMES : ACL_SCOPE_PORT;
+		gen_word(g, node, "ab", 0, 4);
+		np = rng_below(&g->rng, 8) == 0 ? NULL : node;
+		got = acl_check(acl, &a, scope, np);
+		want = naive_check(acl, &a, scope, np);
+		if (got.allow != want.allow || got.line != want.line) {
+			char	 s[INET6_ADDRSTRLEN];
+
+			inet_ntop(a.family, a.addr, s, sizeof(s));
+			print_error("acl_check(%s, %s, %s): got %d line %u, "
+			    "naive %d line %u\n", s, scope ==
+			    ACL_SCOPE_NAMES ? "names" : "port",
+			    np ? np : "(null)", got.allow, got.line,
+			    want.allow, want.line);
+		}
+		assert_int_equal(got.allow, want.allow);
+		assert_int_equal(got.line, want.line);
+		st->queries++;
+		st->allowed += (size_t)got.allow;
+		if (want.line != naive_check(acl, &a, scope, NULL).line)
+			st->glob_decided++;
+	}
+	got = acl_names_allowed(acl, &a);
+	want = naive_names_allowed(acl, &a);
+	if (got.allow != want.allow || got.line != want.line) {
+		char	 s[INET6_ADDRSTRLEN];
+
+		inet_ntop(a.family, a.addr, s, sizeof(s));
+		print_error("acl_names_allowed(%s): got %d line %u, naive %d "
+		    "line %u\n", s, got.allow, got.line, want.allow,
+		    want.line);
+	}
+	assert_int_equal(got.allow, want.allow);
+	assert_int_equal(got.line, want.line);
+}
+
+static void
+test_conf_random_policies_match_naive_scan(void **state)
+{
+	struct gen		 g;
+	struct xcheck_stats	 st;
+	size_t			 p, q, nrules;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	memset(&st, 0, sizeof(st));
+	g.rng.s = 0x9e3779b97f4a7c15ULL;
+	for (p = 0; p < 150; p++) {
+		struct acl	*acl;
+
+		/* Mostly small policies, some up to 300 rules. */
+		nrules = 1 + rng_below(&g.rng, rng_below(&g.rng, 4) == 0 ?
+		    300 : 40);
+		acl = gen_policy(&g, nrules);
+		for (q = 0; q < 60; q++)
+			xcheck_one(&g, acl, &st);
+		acl_free(acl);
+	}
+	print_message("%zu queries, %zu allowed, %zu decided by a glob\n",
+	    st.queries, st.allowed, st.glob_decided);
+	/* The generator must exercise both outcomes and the globs. */
+	assert_true(st.allowed > st.queries / 10);
+	assert_true(st.allowed < st.queries - st.queries / 10);
+	assert_true(st.glob_decided > st.queries / 50);
+}
+
+static void
+test_conf_large_policy_matches_naive_scan(void **state)
+{
+	struct gen		 g;
+	struct xcheck_stats	 st;
+	struct acl		*acl;
+	size_t			 q;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	memset(&st, 0, sizeof(st));
+	g.rng.s = 0x2545f4914f6cdd1dULL;
+	acl = gen_policy(&g, 10000);
+	for (q = 0; q < 400; q++)
+		xcheck_one(&g, acl, &st);
+	acl_free(acl);
+	print_message("%zu queries, %zu allowed, %zu decided by a glob\n",
+	    st.queries, st.allowed, st.glob_decided);
+	assert_true(st.allowed > 0);
+	assert_true(st.allowed < st.queries);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_acl_accepts_every_form),
+		cmocka_unit_test(test_conf_acl_whole_file_line_numbers),
+		cmocka_unit_test(test_conf_acl_empty_and_comment_only),
+		cmocka_unit_test(test_conf_acl_limits_accepted),
+		cmocka_unit_test(test_conf_acl_error_vectors),
+		cmocka_unit_test(test_conf_acl_glob_too_long),
+		cmocka_unit_test(test_conf_acl_line_too_long),
+		cmocka_unit_test(test_conf_acl_multiple_errors),
+		cmocka_unit_test(test_conf_acl_error_overflow),
+		cmocka_unit_test(test_conf_acl_errors_accumulate),
+		cmocka_unit_test(test_conf_acl_builtin),
+		cmocka_unit_test(test_conf_defaults),
+		cmocka_unit_test(test_conf_empty_keeps_defaults),
+		cmocka_unit_test(test_conf_each_key),
+		cmocka_unit_test(test_conf_values),
+		cmocka_unit_test(test_conf_listen_lists),
+		cmocka_unit_test(test_conf_listen_limit),
+		cmocka_unit_test(test_conf_error_vectors),
+		cmocka_unit_test(test_conf_acl_file_length),
+		cmocka_unit_test(test_conf_multiple_errors),
+		cmocka_unit_test(test_conf_shipped_files_parse),
+		cmocka_unit_test(test_conf_read_file_modes),
+		cmocka_unit_test(test_conf_read_file_missing_and_directory),
+		cmocka_unit_test(test_conf_load_default_acl_missing_is_builtin),
+		cmocka_unit_test(test_conf_load_files),
+		cmocka_unit_test(test_conf_load_errors),
+		cmocka_unit_test(test_conf_match_vectors),
+		cmocka_unit_test(test_conf_glob_match_vectors),
+		cmocka_unit_test(test_conf_random_policies_match_naive_scan),
+		cmocka_unit_test(test_conf_large_policy_matches_naive_scan),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

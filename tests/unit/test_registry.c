@@ -1,0 +1,557 @@
+/*
+ * test_registry.c: the node table, driven with explicit times.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "registry.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static void
+mknode(struct wire_node *n, const char *name, uint16_t port)
+{
+	memset(n, 0, sizeof(*n));
+	n->port = port;
+	n->type = 77;
+	n->highvsn = 6;
+	n->lowvsn = 5;
+	n->namelen = (uint16_t)strlen(name);
+	memcpy(n->name, name, n->namelen + 1);
+}
+
+/* Register name with its own owner; returns the creation. */
+static uint32_t
+add_ok(struct registry *r, const char *name, void *owner, int fd,
+    uint32_t now)
+{
+	struct wire_node	 n;
+	uint32_t		 creation = 0;
+
+	mknode(&n, name, (uint16_t)(4000 + fd));
+	assert_int_equal(registry_add(r, &n, owner, fd, now, &creation),
+	    REGISTRY_OK);
+	return creation;
+}
+
+static void
+remove_ok(struct registry *r, const char *name)
+{
+	void	*owner = NULL;
+
+	assert_int_equal(registry_remove_name(r, name, &owner), REGISTRY_OK);
+	assert_non_null(owner);
+}
+
+/* What a walk saw, in order: "name/port/fd/creation;" per entry. */
+struct seen {
+	char	 buf[4096];
+	size_t	 len;
+};
+
+static void
+seen_node(const struct wire_node *n, uint32_t creation, int fd, void *arg)
+{
+	struct seen	*s = arg;
+	int		 r;
+
+	r = snprintf(s->buf + s->len, sizeof(s->buf) - s->len, "%s/%u/%d/%u;",
+	    n->name, (unsigned)n->port, fd, (unsigned)creation);
+	assert_true(r > 0 && (size_t)r < sizeof(s->buf) - s->len);
+	s->len += (size_t)r;
+}
+
+static void
+seen_freed(const char *name, uint16_t port, int fd, void *arg)
+{
+	struct seen	*s = arg;
+	int		 r;
+
+	r = snprintf(s->buf + s->len, sizeof(s->buf) - s->len, "%s/%u/%d;",
+	    name, (unsigned)port, fd);
+	assert_true(r > 0 && (size_t)r < sizeof(s->buf) - s->len);
+	s->len += (size_t)r;
+}
+
+static const char *
+walk(const struct registry *r, struct seen *s)
+{
+	s->len = 0;
+	s->buf[0] = '\0';
+	registry_walk(r, seen_node, s);
+	return s->buf;
+}
+
+static const char *
+walk_freed(const struct registry *r, struct seen *s)
+{
+	s->len = 0;
+	s->buf[0] = '\0';
+	registry_walk_freed(r, seen_freed, s);
+	return s->buf;
+}
+
+static void
+test_registry_new_empty(void **state)
+{
+	struct registry	*r;
+	struct seen	 s;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	assert_int_equal(registry_count(r), 0);
+	assert_int_equal(registry_count_freed(r), 0);
+	assert_null(registry_find(r, "a"));
+	assert_string_equal(walk(r, &s), "");
+	assert_string_equal(walk_freed(r, &s), "");
+	registry_free(r);
+	registry_free(NULL);
+}
+
+static void
+test_registry_creation_new_name(void **state)
+{
+	struct registry	*r;
+	int		 o1, o2;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	assert_int_equal(add_ok(r, "a", &o1, 1, 1700000000), 1700000001);
+	assert_int_equal(add_ok(r, "b", &o2, 2, 1700000005), 1700000006);
+	registry_free(r);
+}
+
+static void
+test_registry_creation_clamped(void **state)
+{
+	static const struct {
+		uint32_t	 now, creation;
+	} vecs[] = {
+		{ 0, 4 }, { 1, 4 }, { 2, 4 }, { 3, 4 }, { 4, 5 },
+		{ UINT32_MAX, 4 },	/* now + 1 wraps to 0 */
+		{ UINT32_MAX - 1, UINT32_MAX },
+	};
+	struct registry	*r;
+	char		 name[16];
+	int		 owners[NELEM(vecs)];
+	size_t		 i;
+
+	(void)state;
+	r = registry_new(NELEM(vecs), 0);
+	assert_non_null(r);
+	for (i = 0; i < NELEM(vecs); i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		assert_int_equal(add_ok(r, name, &owners[i], (int)i,
+		    vecs[i].now), vecs[i].creation);
+	}
+	registry_free(r);
+}
+
+static void
+test_registry_creation_reregister(void **state)
+{
+	struct registry	*r;
+	int		 o1, o2;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	assert_int_equal(add_ok(r, "a", &o1, 1, 1000), 1001);
+	assert_int_equal(registry_remove_owner(r, &o1), REGISTRY_OK);
+	assert_int_equal(registry_count_freed(r), 1);
+	/* The clock is ignored for a remembered name. */
+	assert_int_equal(add_ok(r, "a", &o2, 2, 5000), 1002);
+	assert_int_equal(registry_count_freed(r), 0);
+	remove_ok(r, "a");
+	assert_int_equal(add_ok(r, "a", &o1, 3, 1), 1003);
+	remove_ok(r, "a");
+	registry_free(r);
+
+	/* A remembered creation at the top wraps and is clamped. */
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	assert_int_equal(add_ok(r, "w", &o1, 1, UINT32_MAX - 1), UINT32_MAX);
+	remove_ok(r, "w");
+	assert_int_equal(add_ok(r, "w", &o1, 1, 0), 4);
+	registry_free(r);
+}
+
+static void
+test_registry_creation_v5(void **state)
+{
+	static const struct {
+		uint32_t	 creation;
+		uint16_t	 v5;
+	} vecs[] = {
+		{ 0, 1 }, { 1, 2 }, { 2, 3 }, { 3, 1 }, { 4, 2 }, { 5, 3 },
+		{ 1700000001, 1700000001 % 3 + 1 },
+		{ UINT32_MAX, 1 },	/* 4294967295 = 3 * 1431655765 */
+		{ UINT32_MAX - 1, 3 },
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(vecs); i++)
+		assert_int_equal(registry_creation_v5(vecs[i].creation),
+		    vecs[i].v5);
+	for (i = 0; i < 1000; i++) {
+		uint16_t v = registry_creation_v5((uint32_t)i * 7919u);
+
+		assert_true(v >= 1 && v <= 3);
+	}
+}
+
+static void
+test_registry_duplicate_refused(void **state)
+{
+	struct registry		*r;
+	struct wire_node	 n;
+	const struct wire_node	*f;
+	uint32_t		 creation = 12345;
+	void			*owner = NULL;
+	int			 o1, o2;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	assert_int_equal(add_ok(r, "dup", &o1, 1, 100), 101);
+	mknode(&n, "dup", 9999);
+	assert_int_equal(registry_add(r, &n, &o2, 2, 200, &creation),
+	    REGISTRY_DUPLICATE);
+	assert_int_equal(registry_count(r), 1);
+	f = registry_find(r, "dup");
+	assert_non_null(f);
+	assert_int_equal(f->port, 4001);	/* the first holder's record */
+	/* The refused owner holds nothing; the real holder is intact. */
+	assert_int_equal(registry_remove_owner(r, &o2), REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_name(r, "dup", &owner), REGISTRY_OK);
+	assert_ptr_equal(owner, &o1);
+	registry_free(r);
+}
+
+static void
+test_registry_full(void **state)
+{
+	struct registry		*r;
+	struct wire_node	 n;
+	uint32_t		 creation;
+	int			 o[4];
+
+	(void)state;
+	r = registry_new(3, 10);
+	assert_non_null(r);
+	add_ok(r, "a", &o[0], 0, 100);
+	add_ok(r, "b", &o[1], 1, 100);
+	add_ok(r, "c", &o[2], 2, 100);
+	mknode(&n, "d", 1);
+	assert_int_equal(registry_add(r, &n, &o[3], 3, 100, &creation),
+	    REGISTRY_FULL);
+	assert_int_equal(registry_count(r), 3);
+	assert_null(registry_find(r, "d"));
+	assert_int_equal(registry_remove_owner(r, &o[1]), REGISTRY_OK);
+	assert_int_equal(registry_add(r, &n, &o[3], 3, 100, &creation),
+	    REGISTRY_OK);
+	assert_int_equal(registry_count(r), 3);
+	registry_free(r);
+
+	r = registry_new(0, 10);
+	assert_non_null(r);
+	assert_int_equal(registry_add(r, &n, &o[0], 0, 100, &creation),
+	    REGISTRY_FULL);
+	registry_free(r);
+}
+
+static void
+test_registry_freed_capped(void **state)
+{
+	static const char	*names[] = { "a", "b", "c", "d", "e" };
+	struct registry		*r;
+	struct seen		 s;
+	uint32_t		 cr[NELEM(names)];
+	int			 o[NELEM(names)], x;
+	size_t			 i;
+
+	(void)state;
+	r = registry_new(10, 3);
+	assert_non_null(r);
+	for (i = 0; i < NELEM(names); i++)
+		cr[i] = add_ok(r, names[i], &o[i], (int)i, 1000 + (uint32_t)i);
+	for (i = 0; i < NELEM(names); i++) {
+		assert_int_equal(registry_remove_owner(r, &o[i]), REGISTRY_OK);
+		assert_int_equal(registry_count_freed(r), i < 3 ? i + 1 : 3);
+	}
+	/* Oldest first; "a" and "b" were dropped to make room. */
+	assert_string_equal(walk_freed(r, &s),
+	    "c/4002/2;d/4003/3;e/4004/4;");
+
+	/* A dropped name starts afresh; a remembered one continues. */
+	assert_int_equal(add_ok(r, "a", &x, 9, 50000), 50001);
+	assert_int_equal(registry_count_freed(r), 3);
+	assert_int_equal(add_ok(r, "d", &o[3], 3, 50000), cr[3] + 1);
+	assert_int_equal(registry_count_freed(r), 2);
+	assert_string_equal(walk_freed(r, &s), "c/4002/2;e/4004/4;");
+
+	/* Freed again, a name moves to the newest end. */
+	remove_ok(r, "d");
+	assert_string_equal(walk_freed(r, &s),
+	    "c/4002/2;e/4004/4;d/4003/3;");
+	remove_ok(r, "a");
+	assert_int_equal(registry_count_freed(r), 3);
+	assert_string_equal(walk_freed(r, &s),
+	    "e/4004/4;d/4003/3;a/4009/9;");
+	registry_free(r);
+}
+
+static void
+test_registry_freed_disabled(void **state)
+{
+	struct registry	*r;
+	int		 o;
+
+	(void)state;
+	r = registry_new(10, 0);
+	assert_non_null(r);
+	assert_int_equal(add_ok(r, "a", &o, 1, 1000), 1001);
+	remove_ok(r, "a");
+	assert_int_equal(registry_count_freed(r), 0);
+	assert_int_equal(add_ok(r, "a", &o, 1, 2000), 2001);
+	registry_free(r);
+}
+
+/* Count remembered names and keep the first one seen. */
+struct first {
+	char	 name[16];
+	size_t	 count;
+};
+
+static void
+first_freed(const char *name, uint16_t port, int fd, void *arg)
+{
+	struct first	*f = arg;
+
+	(void)port;
+	(void)fd;
+	if (f->count++ == 0)
+		snprintf(f->name, sizeof(f->name), "%s", name);
+}
+
+static void
+test_registry_freed_stock_cap(void **state)
+{
+	struct registry	*r;
+	struct first	 f = { "", 0 };
+	char		 name[16];
+	int		 o;
+	size_t		 i;
+
+	(void)state;
+	r = registry_new(10, REGISTRY_MAX_FREED);
+	assert_non_null(r);
+	for (i = 0; i < REGISTRY_MAX_FREED + 5; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		add_ok(r, name, &o, 1, 100);
+		remove_ok(r, name);
+	}
+	assert_int_equal(registry_count_freed(r), REGISTRY_MAX_FREED);
+	registry_walk_freed(r, first_freed, &f);
+	assert_int_equal(f.count, REGISTRY_MAX_FREED);
+	assert_string_equal(f.name, "n5");
+	registry_free(r);
+}
+
+static void
+test_registry_walk_newest_first(void **state)
+{
+	struct registry	*r;
+	struct seen	 s;
+	int		 o[3];
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	add_ok(r, "a", &o[0], 1, 10);
+	add_ok(r, "b", &o[1], 2, 20);
+	add_ok(r, "c", &o[2], 3, 30);
+	assert_string_equal(walk(r, &s),
+	    "c/4003/3/31;b/4002/2/21;a/4001/1/11;");
+	assert_int_equal(registry_remove_owner(r, &o[1]), REGISTRY_OK);
+	assert_string_equal(walk(r, &s), "c/4003/3/31;a/4001/1/11;");
+	add_ok(r, "b", &o[1], 4, 99);
+	assert_string_equal(walk(r, &s),
+	    "b/4004/4/22;c/4003/3/31;a/4001/1/11;");
+	registry_free(r);
+}
+
+static void
+test_registry_remove_by_owner(void **state)
+{
+	struct registry	*r;
+	int		 o[3], stranger;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	add_ok(r, "a", &o[0], 1, 10);
+	add_ok(r, "b", &o[1], 2, 10);
+	add_ok(r, "c", &o[2], 3, 10);
+	assert_int_equal(registry_remove_owner(r, &stranger),
+	    REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_owner(r, &o[1]), REGISTRY_OK);
+	assert_int_equal(registry_count(r), 2);
+	assert_null(registry_find(r, "b"));
+	assert_non_null(registry_find(r, "a"));
+	assert_non_null(registry_find(r, "c"));
+	assert_int_equal(registry_remove_owner(r, &o[1]), REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_owner(r, &o[0]), REGISTRY_OK);
+	assert_int_equal(registry_remove_owner(r, &o[2]), REGISTRY_OK);
+	assert_int_equal(registry_count(r), 0);
+	assert_int_equal(registry_count_freed(r), 3);
+	registry_free(r);
+}
+
+static void
+test_registry_remove_by_name(void **state)
+{
+	struct registry	*r;
+	void		*owner;
+	int		 o[2];
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	add_ok(r, "a", &o[0], 1, 10);
+	add_ok(r, "b", &o[1], 2, 10);
+	owner = NULL;
+	assert_int_equal(registry_remove_name(r, "nope", &owner),
+	    REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_name(r, "", &owner),
+	    REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_name(r, "b", &owner), REGISTRY_OK);
+	assert_ptr_equal(owner, &o[1]);
+	assert_null(registry_find(r, "b"));
+	assert_int_equal(registry_remove_name(r, "b", &owner),
+	    REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_remove_owner(r, &o[1]), REGISTRY_NOT_FOUND);
+	assert_int_equal(registry_count(r), 1);
+	assert_int_equal(registry_remove_name(r, "a", &owner), REGISTRY_OK);
+	assert_ptr_equal(owner, &o[0]);
+	assert_null(registry_find(r, "a"));
+	registry_free(r);
+}
+
+static void
+test_registry_find_exact(void **state)
+{
+	struct registry		*r;
+	const struct wire_node	*f;
+	int			 o[2];
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	add_ok(r, "node", &o[0], 1, 10);
+	add_ok(r, "node2", &o[1], 2, 10);
+	assert_null(registry_find(r, "nod"));
+	assert_null(registry_find(r, "Node"));
+	assert_null(registry_find(r, "node3"));
+	f = registry_find(r, "node");
+	assert_non_null(f);
+	assert_string_equal(f->name, "node");
+	assert_int_equal(f->port, 4001);
+	f = registry_find(r, "node2");
+	assert_non_null(f);
+	assert_int_equal(f->port, 4002);
+	registry_free(r);
+}
+
+static void
+test_registry_copies_record(void **state)
+{
+	struct registry		*r;
+	struct wire_node	*n;
+	const struct wire_node	*f;
+	uint32_t		 creation;
+	int			 o;
+
+	(void)state;
+	r = registry_new(10, 10);
+	assert_non_null(r);
+	n = malloc(sizeof(*n));
+	assert_non_null(n);
+	mknode(n, "orig", 4369);
+	n->extralen = 2;
+	memcpy(n->extra, "xy", 2);
+	assert_int_equal(registry_add(r, n, &o, 1, 10, &creation),
+	    REGISTRY_OK);
+	/* Scribble over and free the caller's record. */
+	memcpy(n->name, "mutd", 5);
+	n->port = 1;
+	memset(n->extra, 0, 2);
+	assert_null(registry_find(r, "mutd"));
+	free(n);
+	f = registry_find(r, "orig");
+	assert_non_null(f);
+	assert_string_equal(f->name, "orig");
+	assert_int_equal(f->namelen, 4);
+	assert_int_equal(f->port, 4369);
+	assert_int_equal(f->extralen, 2);
+	assert_memory_equal(f->extra, "xy", 2);
+	registry_free(r);
+}
+
+static void
+test_registry_free_with_records(void **state)
+{
+	struct registry	*r;
+	char		 name[16];
+	int		 o[20];
+	size_t		 i;
+
+	(void)state;
+	/* Leaks here show up under LeakSanitizer in the ASan build. */
+	r = registry_new(20, 5);
+	assert_non_null(r);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		add_ok(r, name, &o[i], (int)i, 100);
+	}
+	for (i = 0; i < 10; i++)
+		assert_int_equal(registry_remove_owner(r, &o[i]), REGISTRY_OK);
+	assert_int_equal(registry_count(r), 10);
+	assert_int_equal(registry_count_freed(r), 5);
+	registry_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_new_empty),
+		cmocka_unit_test(test_registry_creation_new_name),
+		cmocka_unit_test(test_registry_creation_clamped),
+		cmocka_unit_test(test_registry_creation_reregister),
+		cmocka_unit_test(test_registry_creation_v5),
+		cmocka_unit_test(test_registry_duplicate_refused),
+		cmocka_unit_test(test_registry_full),
+		cmocka_unit_test(test_registry_freed_capped),
+		cmocka_unit_test(test_registry_freed_disabled),
+		cmocka_unit_test(test_registry_freed_stock_cap),
+		cmocka_unit_test(test_registry_walk_newest_first),
+		cmocka_unit_test(test_registry_remove_by_owner),
+		cmocka_unit_test(test_registry_remove_by_name),
+		cmocka_unit_test(test_registry_find_exact),
+		cmocka_unit_test(test_registry_copies_record),
+		cmocka_unit_test(test_registry_free_with_records),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
