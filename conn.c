@@ -66,6 +66,7 @@ struct conn {
 
 static void	conn_event(evutil_socket_t, short, void *);
 static void	conn_arm(struct conn *, short, int);
+static void	conn_read(struct conn *);
 
 static void
 deadline_set(struct timespec *ts, unsigned seconds)
@@ -138,9 +139,9 @@ conn_arm(struct conn *c, short what, int timed)
 		event_add(c->ev, NULL);
 }
 
-struct conn *
+void
 conn_new(struct server *srv, int fd, const struct sockaddr *peer,
-    socklen_t peerlen)
+    socklen_t peerlen, const struct sockaddr *local)
 {
 	const struct server_config	*cfg = server_config(srv);
 	struct conn			*c;
@@ -152,16 +153,21 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 		log_warnx("out of memory for a new connection");
 		free(c);
 		close(fd);
-		return NULL;
+		return;
 	}
 	c->srv = srv;
 	c->fd = fd;
 	if (peerlen > sizeof(c->peer))
 		peerlen = sizeof(c->peer);
 	memcpy(&c->peer, peer, peerlen);
-	len = sizeof(c->local);
-	if (getsockname(fd, (struct sockaddr *)&c->local, &len) == -1)
-		c->local.ss_family = AF_UNSPEC;
+	if (local != NULL)
+		memcpy(&c->local, local, local->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	else {
+		len = sizeof(c->local);
+		if (getsockname(fd, (struct sockaddr *)&c->local, &len) == -1)
+			c->local.ss_family = AF_UNSPEC;
+	}
 	if (acl_addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
 		c->addr.family = AF_UNSPEC;
 	c->local_peer = acl_is_local_peer((struct sockaddr *)&c->peer,
@@ -176,12 +182,12 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 		c->state = CONN_DELAYED;
 		deadline_set(&c->deadline, cfg->delay_accept);
 		conn_arm(c, 0, 1);
-	} else {
-		c->state = CONN_READING;
-		deadline_set(&c->deadline, cfg->packet_timeout);
-		conn_arm(c, EV_READ, 1);
+		return;
 	}
-	return c;
+	c->state = CONN_READING;
+	deadline_set(&c->deadline, cfg->packet_timeout);
+	/* Clients send at once: try before waiting (saves two syscalls). */
+	conn_read(c);
 }
 
 void

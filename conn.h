@@ -12,10 +12,13 @@ struct conn;
 
 /*
  * Take over the accepted, non-blocking socket fd. The packet timeout
- * starts now. Returns NULL (fd closed) on allocation failure.
+ * starts now. local is the connection's local address if the caller knows
+ * it (a listener bound to a specific address), else NULL. The request is
+ * read at once if it has already arrived, so the connection may be served
+ * and gone when this returns; on allocation failure fd is closed.
  */
-struct conn *conn_new(struct server *, int fd, const struct sockaddr *peer,
-    socklen_t peerlen);
+void conn_new(struct server *, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const struct sockaddr *local);
 
 /* Close the connection, dropping any registration it holds. */
 void conn_free(struct conn *);

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "conn.h"
 #include "log.h"
@@ -32,10 +31,16 @@
 
 #define ACCEPT_BACKOFF_MS	100
 
+#define ACCEPT_BATCH		16	/* accepts per wake-up, for fairness */
+
 struct listener {
+	struct server		*srv;
 	int			 fd;
-	struct evconnlistener	*evl;
+	struct event		*ev;
 	char			 name[UTIL_ADDRSTRLEN];
+	/* The bound address, when it is a specific one (not a wildcard). */
+	struct sockaddr_storage	 addr;
+	int			 specific;
 };
 
 struct server {
@@ -181,21 +186,13 @@ server_bind(struct server *s)
 }
 
 static void
-accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
-{
-	(void)evl;
-	conn_new(arg, fd, sa, (socklen_t)salen);
-}
-
-static void
 listeners_enable(struct server *s, int on)
 {
 	for (size_t i = 0; i < s->nlisteners; i++) {
 		if (on)
-			evconnlistener_enable(s->listeners[i].evl);
+			event_add(s->listeners[i].ev, NULL);
 		else
-			evconnlistener_disable(s->listeners[i].evl);
+			event_del(s->listeners[i].ev);
 	}
 	s->paused = !on;
 }
@@ -210,24 +207,74 @@ backoff_cb(evutil_socket_t fd, short what, void *arg)
 	listeners_enable(s, 1);
 }
 
+/*
+ * Accept a batch of connections. Out of descriptors or memory: stop
+ * accepting for a moment (a level-triggered listener that cannot be
+ * drained would spin) and keep serving the open connections.
+ */
 static void
-accept_error_cb(struct evconnlistener *evl, void *arg)
+accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
-	struct server	*s = arg;
-	struct timeval	 tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
-	int		 e = EVUTIL_SOCKET_ERROR();
+	struct listener		*l = arg;
+	struct server		*s = l->srv;
+	struct sockaddr_storage	 peer;
+	struct timeval		 tv = { 0, ACCEPT_BACKOFF_MS * 1000 };
+	socklen_t		 len;
+	int			 fd, i, e;
 
-	(void)evl;
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		if (!s->paused)
-			log_event(LOG_WARNING, "event=fd_exhausted error=\"%s\" "
-			    "conns=%zu pause_ms=%d", strerror(e), s->nconns,
-			    ACCEPT_BACKOFF_MS);
-		listeners_enable(s, 0);
-		evtimer_add(s->backoff, &tv);
-		return;
+	(void)what;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		len = sizeof(peer);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1) {
+			conn_new(s, fd, (struct sockaddr *)&peer, len,
+			    l->specific ? (struct sockaddr *)&l->addr : NULL);
+			continue;
+		}
+		e = errno;
+		switch (e) {
+		case EAGAIN:
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			return;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			if (!s->paused)
+				log_event(LOG_WARNING, "event=fd_exhausted "
+				    "error=\"%s\" conns=%zu pause_ms=%d",
+				    strerror(e), s->nconns, ACCEPT_BACKOFF_MS);
+			listeners_enable(s, 0);
+			evtimer_add(s->backoff, &tv);
+			return;
+		default:
+			log_warnx("accept on %s: %s", l->name, strerror(e));
+			return;
+		}
 	}
-	log_warnx("accept: %s", strerror(e));
+}
+
+/* Note a listener's address if it is specific, to spare getsockname(). */
+static void
+listener_addr(struct listener *l)
+{
+	socklen_t			 len = sizeof(l->addr);
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	l->specific = 0;
+	if (getsockname(l->fd, (struct sockaddr *)&l->addr, &len) == -1)
+		return;
+	if (l->addr.ss_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)&l->addr;
+		l->specific = sin->sin_addr.s_addr != htonl(INADDR_ANY);
+	} else if (l->addr.ss_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)(const void *)&l->addr;
+		l->specific = !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+	}
 }
 
 static void
@@ -264,24 +311,33 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 int
 server_start(struct server *s)
 {
-	size_t	 i;
+	struct event_config	*ecfg;
+	size_t			 i;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((s->base = event_base_new()) == NULL) {
+	/*
+	 * The changelist batches epoll_ctl calls until the next wait: a
+	 * connection served and closed within one pass costs no epoll_ctl.
+	 */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
+	    (s->base = event_base_new_with_config(ecfg)) == NULL) {
 		log_warnx("cannot create the event base");
+		if (ecfg != NULL)
+			event_config_free(ecfg);
 		return -1;
 	}
+	event_config_free(ecfg);
 	for (i = 0; i < s->nlisteners; i++) {
-		s->listeners[i].evl = evconnlistener_new(s->base, accept_cb, s,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
-		    s->listeners[i].fd);
-		if (s->listeners[i].evl == NULL) {
-			log_warnx("cannot watch listener %s",
-			    s->listeners[i].name);
+		struct listener *l = &s->listeners[i];
+
+		l->srv = s;
+		listener_addr(l);
+		if ((l->ev = event_new(s->base, l->fd, EV_READ | EV_PERSIST,
+		    accept_cb, l)) == NULL || event_add(l->ev, NULL) == -1) {
+			log_warnx("cannot watch listener %s", l->name);
 			return -1;
 		}
-		evconnlistener_set_error_cb(s->listeners[i].evl,
-		    accept_error_cb);
 	}
 	s->backoff = evtimer_new(s->base, backoff_cb, s);
 	s->sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
@@ -349,10 +405,9 @@ server_free(struct server *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nlisteners; i++) {
-		if (s->listeners[i].evl != NULL)
-			evconnlistener_free(s->listeners[i].evl);
-		else
-			close(s->listeners[i].fd);
+		if (s->listeners[i].ev != NULL)
+			event_free(s->listeners[i].ev);
+		close(s->listeners[i].fd);
 	}
 	if (s->backoff != NULL)
 		event_free(s->backoff);

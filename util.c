@@ -26,7 +26,8 @@ util_parse_uint(const char *s, unsigned long min, unsigned long max,
 			*errstr = "is not a decimal number";
 			return -1;
 		}
-		if (n > (max - (unsigned long)(*p - '0')) / 10) {
+		if ((unsigned long)(*p - '0') > max ||
+		    n > (max - (unsigned long)(*p - '0')) / 10) {
 			*errstr = "is too large";
 			return -1;
 		}

@@ -270,14 +270,19 @@ test_registry_full(void **state)
 	registry_free(r);
 }
 
+/*
+ * Freed names are remembered oldest first. As in stock, the memory is only
+ * trimmed when a name that is not remembered registers while more than
+ * max_freed are remembered: the oldest is then forgotten.
+ */
 static void
-test_registry_freed_capped(void **state)
+test_registry_freed_trimmed_on_new_name(void **state)
 {
 	static const char	*names[] = { "a", "b", "c", "d", "e" };
 	struct registry		*r;
 	struct seen		 s;
 	uint32_t		 cr[NELEM(names)];
-	int			 o[NELEM(names)], x;
+	int			 o[NELEM(names)], x, y, z, w;
 	size_t			 i;
 
 	(void)state;
@@ -285,30 +290,178 @@ test_registry_freed_capped(void **state)
 	assert_non_null(r);
 	for (i = 0; i < NELEM(names); i++)
 		cr[i] = add_ok(r, names[i], &o[i], (int)i, 1000 + (uint32_t)i);
+	/* Frees alone never trim. */
 	for (i = 0; i < NELEM(names); i++) {
 		assert_int_equal(registry_remove_owner(r, &o[i]), REGISTRY_OK);
-		assert_int_equal(registry_count_freed(r), i < 3 ? i + 1 : 3);
+		assert_int_equal(registry_count_freed(r), i + 1);
 	}
-	/* Oldest first; "a" and "b" were dropped to make room. */
+	assert_string_equal(walk_freed(r, &s),
+	    "a/4000/0;b/4001/1;c/4002/2;d/4003/3;e/4004/4;");
+
+	/* New names: one oldest dropped each while over max_freed. */
+	assert_int_equal(add_ok(r, "x", &x, 5, 2000), 2001);
+	assert_string_equal(walk_freed(r, &s),
+	    "b/4001/1;c/4002/2;d/4003/3;e/4004/4;");
+	assert_int_equal(add_ok(r, "y", &y, 6, 2000), 2001);
 	assert_string_equal(walk_freed(r, &s),
 	    "c/4002/2;d/4003/3;e/4004/4;");
-
-	/* A dropped name starts afresh; a remembered one continues. */
-	assert_int_equal(add_ok(r, "a", &x, 9, 50000), 50001);
+	assert_int_equal(add_ok(r, "z", &z, 7, 2000), 2001);
 	assert_int_equal(registry_count_freed(r), 3);
+
+	/* A remembered name continues and leaves the memory; no trim. */
 	assert_int_equal(add_ok(r, "d", &o[3], 3, 50000), cr[3] + 1);
-	assert_int_equal(registry_count_freed(r), 2);
 	assert_string_equal(walk_freed(r, &s), "c/4002/2;e/4004/4;");
+	/* A forgotten name starts afresh. */
+	assert_int_equal(add_ok(r, "a", &o[0], 9, 50000), 50001);
 
 	/* Freed again, a name moves to the newest end. */
 	remove_ok(r, "d");
 	assert_string_equal(walk_freed(r, &s),
 	    "c/4002/2;e/4004/4;d/4003/3;");
 	remove_ok(r, "a");
-	assert_int_equal(registry_count_freed(r), 3);
+	assert_string_equal(walk_freed(r, &s),
+	    "c/4002/2;e/4004/4;d/4003/3;a/4009/9;");
+	assert_int_equal(add_ok(r, "w", &w, 8, 50000), 50001);
 	assert_string_equal(walk_freed(r, &s),
 	    "e/4004/4;d/4003/3;a/4009/9;");
 	registry_free(r);
+}
+
+/* A tiny deterministic generator for the model test. */
+static uint32_t
+xorshift(uint32_t *st)
+{
+	uint32_t	 x = *st;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *st = x;
+}
+
+#define MODEL_NAMES	12
+
+/* The registry as registry.h describes it, for comparison. */
+struct model {
+	size_t		 max_nodes, max_freed;
+	int		 registered[MODEL_NAMES];
+	uint32_t	 creation[MODEL_NAMES];
+	int		 freed[4 * MODEL_NAMES];	/* name indices, oldest first */
+	size_t		 nfreed, nreg;
+};
+
+static void
+model_drop_oldest(struct model *m)
+{
+	memmove(m->freed, m->freed + 1, (m->nfreed - 1) * sizeof(m->freed[0]));
+	m->nfreed--;
+}
+
+static const char *
+model_walk_freed(const struct model *m, char *buf, size_t len)
+{
+	size_t	 i, o = 0;
+	int	 r;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nfreed; i++) {
+		r = snprintf(buf + o, len - o, "m%d/%u/%d;", m->freed[i],
+		    4000u + (unsigned)m->freed[i], m->freed[i]);
+		assert_true(r > 0 && (size_t)r < len - o);
+		o += (size_t)r;
+	}
+	return buf;
+}
+
+/*
+ * Random registrations and frees against the model: creations, counts and
+ * the remembered names in order must agree at every step, and remembered
+ * plus registered never exceeds max_freed + max_nodes.
+ */
+static void
+test_registry_freed_model(void **state)
+{
+	static const size_t	 shapes[][2] = {
+		{ 5, 3 }, { 1, 1 }, { 3, 0 }, { 8, 2 }, { 12, 12 }, { 2, 7 },
+	};
+	struct registry		*r;
+	struct model		 m;
+	struct seen		 s;
+	struct wire_node	 n;
+	char			 name[16], want[1024];
+	int			 owners[MODEL_NAMES];
+	uint32_t		 rng = 0x2545f491, creation, now;
+	size_t			 sh, step, k;
+	int			 i, rs;
+
+	(void)state;
+	for (sh = 0; sh < NELEM(shapes); sh++) {
+		memset(&m, 0, sizeof(m));
+		m.max_nodes = shapes[sh][0];
+		m.max_freed = shapes[sh][1];
+		r = registry_new(m.max_nodes, m.max_freed);
+		assert_non_null(r);
+		for (step = 0; step < 5000; step++) {
+			i = (int)(xorshift(&rng) % MODEL_NAMES);
+			now = 100000 + (uint32_t)step;
+			snprintf(name, sizeof(name), "m%d", i);
+			mknode(&n, name, (uint16_t)(4000 + i));
+			if (m.registered[i] && xorshift(&rng) % 4 != 0) {
+				if (step % 2)
+					rs = registry_remove_owner(r,
+					    &owners[i]);
+				else {
+					void *o = NULL;
+
+					rs = registry_remove_name(r, name, &o);
+					assert_ptr_equal(o, &owners[i]);
+				}
+				assert_int_equal(rs, REGISTRY_OK);
+				m.registered[i] = 0;
+				m.nreg--;
+				if (m.max_freed > 0) {
+					while (m.nfreed >= m.max_freed +
+					    m.max_nodes)
+						model_drop_oldest(&m);
+					m.freed[m.nfreed++] = i;
+				}
+			} else if (m.registered[i]) {
+				assert_int_equal(registry_add(r, &n, &owners[i],
+				    i, now, &creation), REGISTRY_DUPLICATE);
+			} else if (m.nreg >= m.max_nodes) {
+				assert_int_equal(registry_add(r, &n, &owners[i],
+				    i, now, &creation), REGISTRY_FULL);
+			} else {
+				assert_int_equal(registry_add(r, &n, &owners[i],
+				    i, now, &creation), REGISTRY_OK);
+				for (k = 0; k < m.nfreed; k++)
+					if (m.freed[k] == i)
+						break;
+				if (k < m.nfreed) {
+					assert_int_equal(creation,
+					    m.creation[i] + 1);
+					memmove(m.freed + k, m.freed + k + 1,
+					    (m.nfreed - k - 1) *
+					    sizeof(m.freed[0]));
+					m.nfreed--;
+				} else {
+					assert_int_equal(creation, now + 1);
+					if (m.nfreed > m.max_freed)
+						model_drop_oldest(&m);
+				}
+				m.creation[i] = creation;
+				m.registered[i] = 1;
+				m.nreg++;
+			}
+			assert_int_equal(registry_count(r), m.nreg);
+			assert_int_equal(registry_count_freed(r), m.nfreed);
+			assert_true(m.nfreed + m.nreg <=
+			    m.max_freed + m.max_nodes);
+			assert_string_equal(walk_freed(r, &s),
+			    model_walk_freed(&m, want, sizeof(want)));
+		}
+		registry_free(r);
+	}
 }
 
 static void
@@ -344,6 +497,7 @@ first_freed(const char *name, uint16_t port, int fd, void *arg)
 		snprintf(f->name, sizeof(f->name), "%s", name);
 }
 
+/* Stock's 1000 settles at 1001: one over, trimmed by the next new name. */
 static void
 test_registry_freed_stock_cap(void **state)
 {
@@ -360,11 +514,12 @@ test_registry_freed_stock_cap(void **state)
 		snprintf(name, sizeof(name), "n%zu", i);
 		add_ok(r, name, &o, 1, 100);
 		remove_ok(r, name);
+		assert_true(registry_count_freed(r) <= REGISTRY_MAX_FREED + 1);
 	}
-	assert_int_equal(registry_count_freed(r), REGISTRY_MAX_FREED);
+	assert_int_equal(registry_count_freed(r), REGISTRY_MAX_FREED + 1);
 	registry_walk_freed(r, first_freed, &f);
-	assert_int_equal(f.count, REGISTRY_MAX_FREED);
-	assert_string_equal(f.name, "n5");
+	assert_int_equal(f.count, REGISTRY_MAX_FREED + 1);
+	assert_string_equal(f.name, "n4");
 	registry_free(r);
 }
 
@@ -527,7 +682,7 @@ test_registry_free_with_records(void **state)
 	for (i = 0; i < 10; i++)
 		assert_int_equal(registry_remove_owner(r, &o[i]), REGISTRY_OK);
 	assert_int_equal(registry_count(r), 10);
-	assert_int_equal(registry_count_freed(r), 5);
+	assert_int_equal(registry_count_freed(r), 10);
 	registry_free(r);
 }
 
@@ -542,7 +697,8 @@ main(void)
 		cmocka_unit_test(test_registry_creation_v5),
 		cmocka_unit_test(test_registry_duplicate_refused),
 		cmocka_unit_test(test_registry_full),
-		cmocka_unit_test(test_registry_freed_capped),
+		cmocka_unit_test(test_registry_freed_trimmed_on_new_name),
+		cmocka_unit_test(test_registry_freed_model),
 		cmocka_unit_test(test_registry_freed_disabled),
 		cmocka_unit_test(test_registry_freed_stock_cap),
 		cmocka_unit_test(test_registry_walk_newest_first),
