@@ -54,6 +54,7 @@ struct server {
 	int			 paused;
 	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event		*counters;
+	struct event		*watchdog;
 	size_t			 nconns;
 	int			 status;
 };
@@ -288,6 +289,15 @@ counters_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	systemd_notify_watchdog();
+}
+
+static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*s = arg;
@@ -312,6 +322,7 @@ int
 server_start(struct server *s)
 {
 	struct event_config	*ecfg;
+	unsigned long long	 wd;
 	size_t			 i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -359,6 +370,16 @@ server_start(struct server *s)
 		if ((s->counters = event_new(s->base, -1, EV_PERSIST,
 		    counters_cb, s)) == NULL || event_add(s->counters, &tv)) {
 			log_warnx("cannot set up the counters timer");
+			return -1;
+		}
+	}
+	if ((wd = systemd_watchdog_interval()) > 0) {
+		struct timeval tv = { (time_t)(wd / 1000000),
+		    (suseconds_t)(wd % 1000000) };
+
+		if ((s->watchdog = event_new(s->base, -1, EV_PERSIST,
+		    watchdog_cb, s)) == NULL || event_add(s->watchdog, &tv)) {
+			log_warnx("cannot set up the watchdog timer");
 			return -1;
 		}
 	}
@@ -421,6 +442,8 @@ server_free(struct server *s)
 		event_free(s->sig_usr1);
 	if (s->counters != NULL)
 		event_free(s->counters);
+	if (s->watchdog != NULL)
+		event_free(s->watchdog);
 	log_shutdown();
 	registry_free(s->reg);
 	acl_free(s->pol.acl);

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <systemd/sd-daemon.h>
@@ -56,6 +57,22 @@ void
 systemd_notify_ready(const char *status)
 {
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+}
+
+unsigned long long
+systemd_watchdog_interval(void)
+{
+	uint64_t	 usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return 0;
+	return (unsigned long long)usec / 2;
+}
+
+void
+systemd_notify_watchdog(void)
+{
+	sd_notify(0, "WATCHDOG=1");
 }
 
 void

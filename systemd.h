@@ -19,6 +19,15 @@ void systemd_notify_ready(const char *status);
 /* Tell the service manager a reload has begun. */
 void systemd_notify_reloading(void);
 
+/*
+ * The interval at which to send watchdog pings (half of WATCHDOG_USEC), in
+ * microseconds; 0 if the service manager does not expect them.
+ */
+unsigned long long systemd_watchdog_interval(void);
+
+/* Send one watchdog ping. */
+void systemd_notify_watchdog(void);
+
 /* Tell the service manager we are stopping. */
 void systemd_notify_stopping(void);
 
