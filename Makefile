@@ -25,7 +25,7 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c
+PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  $(PURE_SRCS)
 BUILD		?= build

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,70 @@ conf_defaults(struct conf *c)
 	c->log_target = CONF_LOG_SYSLOG;
 	snprintf(c->log_facility, sizeof(c->log_facility), "daemon");
 	snprintf(c->log_ident, sizeof(c->log_ident), "epmd_secure");
+	c->rl_rate = 20;
+	c->rl_burst = 40;
+	c->rl_v4len = 32;
+	c->rl_v6len = 64;
+	c->rl_loopback = 0;
+	c->max_connections = 8192;
+	c->max_per_source = 64;
+	c->loopback_reserved = 256;
+	c->max_sources = 16384;
+	c->first_byte_timeout = 2;
+	c->summary_interval = 10;
+}
+
+/* Numeric keys: name, where, bounds. */
+struct num_key {
+	const char	*name;
+	size_t		 off;
+	int		 is_size;	/* size_t, else unsigned (32-bit) */
+	unsigned long	 min, max;
+};
+
+static const struct num_key num_keys[] = {
+	{ "ratelimit_rate", offsetof(struct conf, rl_rate), 0, 0, 1000000 },
+	{ "ratelimit_burst", offsetof(struct conf, rl_burst), 0, 1, 1000000 },
+	{ "ratelimit_ipv4_prefix", offsetof(struct conf, rl_v4len), 0, 1, 32 },
+	{ "ratelimit_ipv6_prefix", offsetof(struct conf, rl_v6len), 0, 1, 128 },
+	{ "max_connections", offsetof(struct conf, max_connections), 1, 16,
+	    1000000 },
+	{ "max_connections_per_source", offsetof(struct conf, max_per_source),
+	    1, 1, 1000000 },
+	{ "loopback_reserved", offsetof(struct conf, loopback_reserved), 1, 0,
+	    1000000 },
+	{ "max_sources", offsetof(struct conf, max_sources), 1, 16, 4000000 },
+	{ "first_byte_timeout", offsetof(struct conf, first_byte_timeout), 0,
+	    1, 86400 },
+	{ "summary_interval", offsetof(struct conf, summary_interval), 0, 1,
+	    3600 },
+};
+
+/* Parse a numeric key; 1 if key is one, 0 if not. */
+static int
+num_line(struct conf *c, const char *key, const char *val, const char *file,
+    unsigned line, struct conf_errors *errs)
+{
+	const char	*errstr;
+	unsigned long	 v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++) {
+		const struct num_key *k = &num_keys[i];
+
+		if (strcmp(k->name, key) != 0)
+			continue;
+		if (util_parse_uint(val, k->min, k->max, &v, &errstr) == -1)
+			conf_error(errs, file, line, "%s: \"%s\" %s (%lu..%lu)",
+			    key, val, errstr, k->min, k->max);
+		else if (k->is_size)
+			*(size_t *)(void *)((char *)c + k->off) = (size_t)v;
+		else
+			*(uint32_t *)(void *)((char *)c + k->off) =
+			    (uint32_t)v;
+		return 1;
+	}
+	return 0;
 }
 
 /* Facility names accepted by log_facility (log.c maps them to codes). */
@@ -310,6 +375,15 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 		else
 			snprintf(c->log_ident, sizeof(c->log_ident), "%s",
 			    tok[1]);
+	} else if (strcmp(key, "ratelimit_loopback") == 0) {
+		if (yesno(tok[1], &b) == -1)
+			conf_error(x->errs, x->file, line,
+			    "ratelimit_loopback: \"%s\" is not yes or no",
+			    tok[1]);
+		else
+			c->rl_loopback = b;
+	} else if (num_line(c, key, tok[1], x->file, line, x->errs)) {
+		/* done */
 	} else if (strcmp(key, "counters_interval") == 0) {
 		if (util_parse_uint(tok[1], 0, 86400, &v, &errstr) == -1)
 			conf_error(x->errs, x->file, line,
@@ -330,6 +404,15 @@ conf_parse(const char *text, size_t len, const char *file, struct conf *c,
 	size_t		 before = errs->total;
 
 	each_line(text, len, file, errs, conf_line, &x);
+	/* Every connection's source must fit in the source table. */
+	if (c->max_sources < c->max_connections)
+		conf_error(errs, file, 0, "max_sources (%zu) must be at least "
+		    "max_connections (%zu)", c->max_sources,
+		    c->max_connections);
+	if (c->loopback_reserved >= c->max_connections)
+		conf_error(errs, file, 0, "loopback_reserved (%zu) must be "
+		    "below max_connections (%zu)", c->loopback_reserved,
+		    c->max_connections);
 	return errs->total - before;
 }
 

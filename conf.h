@@ -62,6 +62,18 @@ struct conf {
 	char			 log_facility[16];
 	char			 log_ident[64];
 	unsigned		 counters_interval;	/* seconds, 0 off */
+	/* Abuse resistance. */
+	uint32_t		 rl_rate;	/* lookups/s per source */
+	uint32_t		 rl_burst;
+	unsigned		 rl_v4len;	/* source prefix lengths */
+	unsigned		 rl_v6len;
+	int			 rl_loopback;	/* limit loopback too */
+	size_t			 max_connections;
+	size_t			 max_per_source;
+	size_t			 loopback_reserved;
+	size_t			 max_sources;
+	unsigned		 first_byte_timeout;	/* seconds */
+	unsigned		 summary_interval;	/* seconds */
 };
 
 struct conf_errors {

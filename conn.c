@@ -47,8 +47,11 @@ struct conn {
 	enum conn_state		 state;
 	enum conn_after		 after;
 	int			 local_peer;
+	int			 rl_counted;	/* counted per source */
 	struct acl_addr		 addr;		/* peer, for the ACL */
-	struct timespec		 deadline;	/* CLOCK_MONOTONIC */
+	struct acl_addr		 rlkey;		/* source, for the limits */
+	struct timespec		 accepted;	/* CLOCK_MONOTONIC */
+	struct timespec		 deadline;
 	struct sockaddr_storage	 peer;
 	struct sockaddr_storage	 local;
 	uint8_t			 hdr[2];
@@ -141,11 +144,12 @@ conn_arm(struct conn *c, short what, int timed)
 
 void
 conn_new(struct server *srv, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct sockaddr *local)
+    socklen_t peerlen, const struct sockaddr *local, int is_local,
+    const struct acl_addr *rlkey)
 {
 	const struct server_config	*cfg = server_config(srv);
 	struct conn			*c;
-	socklen_t			 len;
+	unsigned			 first;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->ev = event_new(server_base(srv), fd, EV_READ, conn_event,
@@ -153,6 +157,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 		log_warnx("out of memory for a new connection");
 		free(c);
 		close(fd);
+		server_conn_closed(srv, is_local, rlkey);
 		return;
 	}
 	c->srv = srv;
@@ -160,23 +165,19 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 	if (peerlen > sizeof(c->peer))
 		peerlen = sizeof(c->peer);
 	memcpy(&c->peer, peer, peerlen);
-	if (local != NULL)
-		memcpy(&c->local, local, local->sa_family == AF_INET6 ?
-		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	else {
-		len = sizeof(c->local);
-		if (getsockname(fd, (struct sockaddr *)&c->local, &len) == -1)
-			c->local.ss_family = AF_UNSPEC;
-	}
+	memcpy(&c->local, local, local->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	if (acl_addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
 		c->addr.family = AF_UNSPEC;
-	c->local_peer = acl_is_local_peer((struct sockaddr *)&c->peer,
-	    c->local.ss_family == AF_UNSPEC ? NULL :
-	    (struct sockaddr *)&c->local);
+	c->local_peer = is_local;
+	if (rlkey != NULL) {
+		c->rlkey = *rlkey;
+		c->rl_counted = 1;
+	}
 	util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
 	    sizeof(c->peerstr));
 	c->req = AUDIT_REQ_NONE;
-	server_conn_opened(srv, c);
+	clock_gettime(CLOCK_MONOTONIC, &c->accepted);
 
 	if (cfg->delay_accept > 0) {
 		c->state = CONN_DELAYED;
@@ -185,7 +186,11 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 		return;
 	}
 	c->state = CONN_READING;
-	deadline_set(&c->deadline, cfg->packet_timeout);
+	/* A short deadline for the first byte, then the packet timeout. */
+	first = cfg->lim.first_byte_timeout;
+	if (first == 0 || first > cfg->packet_timeout)
+		first = cfg->packet_timeout;
+	deadline_set(&c->deadline, first);
 	/* Clients send at once: try before waiting (saves two syscalls). */
 	conn_read(c);
 }
@@ -204,7 +209,8 @@ conn_free(struct conn *c)
 	close(c->fd);
 	free(c->frame);
 	free(c->out);
-	server_conn_closed(c->srv, c);
+	server_conn_closed(c->srv, c->local_peer, c->rl_counted ? &c->rlkey :
+	    NULL);
 	free(c);
 }
 
@@ -547,6 +553,24 @@ conn_dispatch(struct conn *c)
 		conn_free(c);
 		return;
 	}
+	if (req.op == WIRE_OP_NAMES || req.op == WIRE_OP_PORT2) {
+		switch (server_lookup_allowed(c->srv, &c->addr,
+		    c->local_peer)) {
+		case SERVER_LOOKUP_OK:
+			break;
+		case SERVER_LOOKUP_LIMITED:
+			conn_audit(c, AUDIT_RATE_LIMITED, req.op ==
+			    WIRE_OP_PORT2 ? req.node.name : NULL,
+			    req.node.namelen, -1, -1, -1, 0, NULL);
+			conn_free(c);
+			return;
+		default:
+			/* Counted, and summarised per source later. */
+			log_count(c->req, AUDIT_RATE_LIMITED);
+			conn_free(c);
+			return;
+		}
+	}
 	switch (req.op) {
 	case WIRE_OP_ALIVE2:
 		do_alive2(c, &req, st, errstr);
@@ -581,6 +605,7 @@ conn_read(struct conn *c)
 	uint8_t		 tmp[2 + WIRE_MAX_BODY + 1];
 	size_t		 bodylen;
 	ssize_t		 n;
+	int		 first_bytes = c->got == 0;
 
 	if (c->frame == NULL) {
 		memcpy(tmp, c->hdr, c->got);
@@ -618,6 +643,9 @@ conn_read(struct conn *c)
 			if (have < 2) {
 				memcpy(c->hdr, tmp, have);
 				c->got = have;
+				c->deadline = c->accepted;
+				c->deadline.tv_sec +=
+				    server_config(c->srv)->packet_timeout;
 				conn_arm(c, EV_READ, 1);
 				return;
 			}
@@ -637,6 +665,11 @@ conn_read(struct conn *c)
 		c->got = have;
 	} else
 		c->got += (size_t)n;
+	if (first_bytes) {
+		/* The packet timeout counts from accept, not from now. */
+		c->deadline = c->accepted;
+		c->deadline.tv_sec += server_config(c->srv)->packet_timeout;
+	}
 	if (c->got < c->framelen) {
 		conn_arm(c, EV_READ, 1);
 		return;

@@ -134,16 +134,33 @@ addresses_of(struct server_config *cfg, const char *what, const char *list)
 	/* copy stays allocated: cfg points into it for the process life. */
 }
 
-static void
-raise_nofile(void)
+/*
+ * Serve as many connections as the hard limit allows, and keep
+ * max_connections below the descriptor limit so that the caps, not
+ * EMFILE, decide who is served. Returns the cap to use.
+ */
+static size_t
+raise_nofile(size_t max_connections)
 {
 	struct rlimit	 rl;
+	size_t		 room;
 
-	/* Serve as many connections as the hard limit allows. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return max_connections;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* Listeners, log and notify sockets, and some slack. */
+	room = rl.rlim_cur > 96 ? (size_t)rl.rlim_cur - 64 : 32;
+	if (max_connections > room) {
+		log_event(LOG_NOTICE, "event=limit max_connections=%zu "
+		    "reason=\"descriptor limit %llu\"", room,
+		    (unsigned long long)rl.rlim_cur);
+		return room;
+	}
+	return max_connections;
 }
 
 /* Detach: the parent exits 0 once the child runs in its own session. */
@@ -368,6 +385,20 @@ main(int argc, char **argv)
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
 	cfg.counters_interval = conf.counters_interval;
+	cfg.lim.rate = conf.rl_rate;
+	cfg.lim.burst = conf.rl_burst;
+	cfg.lim.v4len = conf.rl_v4len;
+	cfg.lim.v6len = conf.rl_v6len;
+	cfg.lim.limit_loopback = conf.rl_loopback;
+	cfg.lim.max_connections = conf.max_connections;
+	cfg.lim.max_per_source = conf.max_per_source;
+	cfg.lim.loopback_reserved = conf.loopback_reserved;
+	cfg.lim.max_sources = conf.max_sources;
+	cfg.lim.first_byte_timeout = conf.first_byte_timeout;
+	cfg.lim.summary_interval = conf.summary_interval;
+	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
+	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
+		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;
 	raise_nofile();
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)

@@ -74,6 +74,7 @@ static const char *const verdict_names[AUDIT_NVERDICT] = {
 	[AUDIT_INVALID] = "invalid",
 	[AUDIT_FULL] = "full",
 	[AUDIT_NO_REQUEST] = "no_request",
+	[AUDIT_CONN_LIMIT] = "conn_limit",
 };
 
 static const struct {
@@ -469,6 +470,13 @@ verdict_priority(enum audit_verdict v)
 	default:
 		return LOG_NOTICE;
 	}
+}
+
+void
+log_count(enum audit_req r, enum audit_verdict v)
+{
+	if ((unsigned)r < AUDIT_NREQ && (unsigned)v < AUDIT_NVERDICT)
+		L.count[r][v]++;
 }
 
 void

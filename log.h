@@ -54,6 +54,7 @@ enum audit_verdict {
 	AUDIT_INVALID,		/* a registration with a refused name */
 	AUDIT_FULL,		/* a table or cap is full */
 	AUDIT_NO_REQUEST,	/* closed before sending anything */
+	AUDIT_CONN_LIMIT,	/* over a connection cap: closed at once */
 	AUDIT_NVERDICT
 };
 
@@ -99,6 +100,9 @@ int log_facility_code(const char *);
 
 /* Write one audit record. */
 void log_audit(const struct audit *);
+
+/* Count a query in the counters without writing a record (summarised). */
+void log_count(enum audit_req, enum audit_verdict);
 
 /* The stable names of requests and verdicts, as logged. */
 const char *log_req_name(enum audit_req);

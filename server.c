@@ -8,8 +8,10 @@
  * daemon neither exits nor spins on a readable listener it cannot drain.
  */
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "registry.h"
 #include "server.h"
 #include "systemd.h"
@@ -55,7 +58,10 @@ struct server {
 	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event		*counters;
 	struct event		*watchdog;
-	size_t			 nconns;
+	size_t			 nconns;		/* all open connections */
+	size_t			 nremote;		/* of which not local */
+	struct rl_table		*rl;
+	struct event		*summary;
 	int			 status;
 };
 
@@ -213,6 +219,108 @@ backoff_cb(evutil_socket_t fd, short what, void *arg)
  * accepting for a moment (a level-triggered listener that cannot be
  * drained would spin) and keep serving the open connections.
  */
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Log one connection refused by a cap, or count it for the summary. */
+static void
+refuse_conn(struct server *s, const struct sockaddr *peer,
+    const struct sockaddr *local, const struct acl_addr *key,
+    const char *why)
+{
+	struct audit	 a;
+
+	if (key != NULL && !rl_note_refusal(s->rl, key, RL_KIND_CONN,
+	    now_ms())) {
+		log_count(AUDIT_REQ_NONE, AUDIT_CONN_LIMIT);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.src = peer;
+	a.dst = local;
+	a.req = AUDIT_REQ_NONE;
+	a.verdict = AUDIT_CONN_LIMIT;
+	a.port = a.creation = a.names = -1;
+	a.reason = why;
+	log_audit(&a);
+}
+
+/*
+ * Admit or refuse one accepted connection. Excess connections are
+ * accepted and closed at once, never left in the backlog where they
+ * would starve everyone else. Local peers keep a reserved share of
+ * max_connections; remote sources are capped one by one too.
+ */
+static void
+admit(struct server *s, struct listener *l, int fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	const struct server_limits	*lim = &s->cfg.lim;
+	struct sockaddr_storage		 local;
+	const struct sockaddr		*lp;
+	struct acl_addr			 addr, key;
+	socklen_t			 len = sizeof(local);
+	int				 is_local;
+
+	if (l->specific)
+		lp = (const struct sockaddr *)&l->addr;
+	else {
+		if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+			memset(&local, 0, sizeof(local));
+		lp = (const struct sockaddr *)&local;
+	}
+	is_local = acl_is_local_peer(peer, lp->sa_family == AF_UNSPEC ? NULL :
+	    lp);
+	if (s->nconns >= lim->max_connections) {
+		close(fd);
+		refuse_conn(s, peer, lp, NULL, "max_connections");
+		return;
+	}
+	if (is_local) {
+		s->nconns++;
+		conn_new(s, fd, peer, peerlen, lp, 1, NULL);
+		return;
+	}
+	if (acl_addr_from_sockaddr(peer, &addr) == -1) {
+		close(fd);
+		return;
+	}
+	rl_key(&addr, lim->v4len, lim->v6len, &key);
+	if (s->nremote >= lim->max_connections - lim->loopback_reserved) {
+		close(fd);
+		refuse_conn(s, peer, lp, &key, "remote share full");
+		return;
+	}
+	switch (rl_conn_open(s->rl, &key, now_ms(), (uint32_t)
+	    (lim->max_per_source > UINT32_MAX ? UINT32_MAX :
+	    lim->max_per_source))) {
+	case RL_OK:
+		break;
+	case RL_LIMITED:
+		close(fd);
+		refuse_conn(s, peer, lp, &key, "max_connections_per_source");
+		return;
+	default:
+		close(fd);
+		refuse_conn(s, peer, lp, NULL, "source table full");
+		return;
+	}
+	s->nconns++;
+	s->nremote++;
+	conn_new(s, fd, peer, peerlen, lp, 0, &key);
+}
+
+/*
+ * Accept a batch of connections. Out of descriptors or memory: stop
+ * accepting for a moment (a level-triggered listener that cannot be
+ * drained would spin) and keep serving the open connections.
+ */
 static void
 accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -229,8 +337,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		fd = accept4(lfd, (struct sockaddr *)&peer, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1) {
-			conn_new(s, fd, (struct sockaddr *)&peer, len,
-			    l->specific ? (struct sockaddr *)&l->addr : NULL);
+			admit(s, l, fd, (struct sockaddr *)&peer, len);
 			continue;
 		}
 		e = errno;
@@ -256,6 +363,54 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 			return;
 		}
 	}
+}
+
+enum server_lookup
+server_lookup_allowed(struct server *s, const struct acl_addr *peer,
+    int local)
+{
+	const struct server_limits	*lim = &s->cfg.lim;
+	struct acl_addr			 key;
+	uint64_t			 now;
+
+	if (local && !lim->limit_loopback)
+		return SERVER_LOOKUP_OK;
+	if (peer->family != AF_INET && peer->family != AF_INET6)
+		return SERVER_LOOKUP_LIMITED;
+	rl_key(peer, lim->v4len, lim->v6len, &key);
+	now = now_ms();
+	if (rl_take(s->rl, &key, now, lim->rate, lim->burst) == RL_OK)
+		return SERVER_LOOKUP_OK;
+	return rl_note_refusal(s->rl, &key, RL_KIND_RATE, now) ?
+	    SERVER_LOOKUP_LIMITED : SERVER_LOOKUP_LIMITED_QUIET;
+}
+
+static void
+summary_one(const struct acl_addr *key, const uint64_t *counts,
+    uint64_t since, void *arg)
+{
+	const struct server_limits	*lim = arg;
+	char				 a[64];
+	uint64_t			 now = now_ms();
+
+	inet_ntop(key->family, key->addr, a, sizeof(a));
+	log_event(LOG_NOTICE, "event=refusal_summary source=%s/%u "
+	    "rate_limited=%llu conn_limit=%llu seconds=%llu", a,
+	    key->family == AF_INET ? lim->v4len : lim->v6len,
+	    (unsigned long long)counts[RL_KIND_RATE],
+	    (unsigned long long)counts[RL_KIND_CONN],
+	    (unsigned long long)((now - since + 500) / 1000));
+}
+
+static void
+summary_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	rl_summarise(s->rl, now_ms(), (uint64_t)s->cfg.lim.summary_interval *
+	    1000, summary_one, &s->cfg.lim);
 }
 
 /* Note a listener's address if it is specific, to spare getsockname(). */
@@ -323,6 +478,7 @@ server_start(struct server *s)
 {
 	struct event_config	*ecfg;
 	unsigned long long	 wd;
+	uint64_t		 seed;
 	size_t			 i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -373,6 +529,21 @@ server_start(struct server *s)
 			return -1;
 		}
 	}
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+	if ((s->rl = rl_new(s->cfg.lim.max_sources, seed)) == NULL) {
+		log_warnx("cannot allocate the source table");
+		return -1;
+	}
+	{
+		struct timeval tv = { (time_t)s->cfg.lim.summary_interval, 0 };
+
+		if ((s->summary = event_new(s->base, -1, EV_PERSIST,
+		    summary_cb, s)) == NULL || event_add(s->summary, &tv)) {
+			log_warnx("cannot set up the summary timer");
+			return -1;
+		}
+	}
 	if ((wd = systemd_watchdog_interval()) > 0) {
 		struct timeval tv = { (time_t)(wd / 1000000),
 		    (suseconds_t)(wd % 1000000) };
@@ -405,17 +576,13 @@ server_stop(struct server *s, int status)
 }
 
 void
-server_conn_opened(struct server *s, struct conn *c)
+server_conn_closed(struct server *s, int local, const struct acl_addr *key)
 {
-	(void)c;
-	s->nconns++;
-}
-
-void
-server_conn_closed(struct server *s, struct conn *c)
-{
-	(void)c;
 	s->nconns--;
+	if (!local)
+		s->nremote--;
+	if (key != NULL)
+		rl_conn_close(s->rl, key);
 }
 
 void
@@ -444,6 +611,9 @@ server_free(struct server *s)
 		event_free(s->counters);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
+	if (s->summary != NULL)
+		event_free(s->summary);
+	rl_free(s->rl);
 	log_shutdown();
 	registry_free(s->reg);
 	acl_free(s->pol.acl);

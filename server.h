@@ -20,6 +20,20 @@ struct event_base;
 struct registry;
 struct conn;
 
+/* Abuse-resistance limits (see epmd_secure.conf(5)). */
+struct server_limits {
+	uint32_t	 rate;			/* lookups/s per source */
+	uint32_t	 burst;
+	unsigned	 v4len, v6len;		/* source prefix lengths */
+	int		 limit_loopback;
+	size_t		 max_connections;
+	size_t		 max_per_source;
+	size_t		 loopback_reserved;
+	size_t		 max_sources;
+	unsigned	 first_byte_timeout;	/* seconds */
+	unsigned	 summary_interval;	/* seconds */
+};
+
 struct server_config {
 	uint16_t	 port;
 	/* Extra listen addresses; loopback is always added. */
@@ -37,6 +51,7 @@ struct server_config {
 	int		 config_explicit;	/* -config given */
 	const char	*acl_path;		/* -acl, or NULL */
 	unsigned	 counters_interval;	/* seconds, 0 off */
+	struct server_limits lim;
 };
 
 /* The part of the configuration a reload may change. */
@@ -96,9 +111,23 @@ const struct server_policy *server_policy(struct server *);
  */
 int server_reload(struct server *);
 
-/* Conn bookkeeping: called by conn_new() and conn_free(). */
-void server_conn_opened(struct server *, struct conn *);
-void server_conn_closed(struct server *, struct conn *);
+/*
+ * Conn bookkeeping, called by conn_free(): local says which share the
+ * connection counted against; rlkey is its source key if it was counted
+ * per source, else NULL.
+ */
+void server_conn_closed(struct server *, int local,
+    const struct acl_addr *rlkey);
+
+enum server_lookup {
+	SERVER_LOOKUP_OK = 0,
+	SERVER_LOOKUP_LIMITED,		/* refuse; log in full */
+	SERVER_LOOKUP_LIMITED_QUIET,	/* refuse; counted for a summary */
+};
+
+/* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? */
+enum server_lookup server_lookup_allowed(struct server *,
+    const struct acl_addr *peer, int local);
 
 /* Stop the loop after the current callbacks; the daemon exits status. */
 void server_stop(struct server *, int status);

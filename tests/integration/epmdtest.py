@@ -166,3 +166,145 @@ def names(port, addr="127.0.0.1"):
 
 def have(cmd):
     return shutil.which(cmd) is not None
+
+
+# --- Audit records (test_audit_*.py) -------------------------------------
+
+AUDIT_REQS = ("-", "ALIVE2", "ALIVE2_END", "PORT_PLEASE2", "NAMES", "DUMP", "KILL",
+              "STOP")
+AUDIT_VERDICTS = ("ok", "not_found", "denied", "rate_limited", "malformed", "not_local",
+                  "duplicate", "timeout", "refused", "invalid", "full", "no_request")
+# syslog severities the daemon must use per verdict (log.c contract).
+SEV_INFO, SEV_NOTICE, SEV_WARNING = 6, 5, 4
+LOG_DAEMON = 3
+
+
+def audit_severity(verdict):
+    if verdict in ("ok", "not_found"):
+        return SEV_INFO
+    if verdict in ("malformed", "full"):
+        return SEV_WARNING
+    return SEV_NOTICE
+
+
+def audit_escape(raw):
+    """The daemon's escaping of peer text: printable ASCII except '"' and
+    '\\' as is, every other byte as \\xNN (lower-case hex)."""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    out = []
+    for b in raw:
+        if 0x20 <= b <= 0x7e and b not in (0x22, 0x5c):
+            out.append(chr(b))
+        else:
+            out.append("\\x%02x" % b)
+    return "".join(out)
+
+
+def _bare(v):
+    return v != "" and not any(c <= " " or c in '"=\\' or c >= "\x7f" for c in v)
+
+
+def sock_ends(s):
+    """((src_addr, src_port), (dst_addr, dst_port)) of a connected client socket,
+    as the daemon sees them (its peer is our local end)."""
+    loc, rem = s.getsockname(), s.getpeername()
+    return (loc[0], loc[1]), (rem[0], rem[1])
+
+
+def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
+               names=None, rule=None, reason=None):
+    """The exact logfmt text of one query record. node is the raw name (bytes
+    or str); src/dst are (addr, port) as returned by sock_ends."""
+    parts = ["event=query", "src=%s" % src[0], "src_port=%d" % src[1],
+             "dst=%s" % dst[0], "dst_port=%d" % dst[1], "req=%s" % req]
+    if node is not None:
+        n = audit_escape(node)
+        parts.append("node=%s" % n if _bare(n) else 'node="%s"' % n)
+    parts.append("verdict=%s" % verdict)
+    for k, v in (("port", port), ("creation", creation), ("names", names),
+                 ("rule", rule)):
+        if v is not None:
+            parts.append("%s=%d" % (k, v))
+    if reason is not None:
+        parts.append('reason="%s"' % reason)
+    return " ".join(parts)
+
+
+def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
+                 names=None, rule=None, reason=None):
+    """The EPMD_* journal fields of one query record, as {key: str}."""
+    f = {"EPMD_EVENT": "query", "EPMD_SRC_ADDR": src[0], "EPMD_SRC_PORT": str(src[1]),
+         "EPMD_DST_ADDR": dst[0], "EPMD_DST_PORT": str(dst[1]), "EPMD_REQUEST": req,
+         "EPMD_VERDICT": verdict}
+    if node is not None:
+        f["EPMD_NODE"] = audit_escape(node)
+    for k, v in (("EPMD_PORT", port), ("EPMD_CREATION", creation),
+                 ("EPMD_NAMES", names), ("EPMD_RULE", rule)):
+        if v is not None:
+            f[k] = str(v)
+    if reason is not None:
+        f["EPMD_REASON"] = reason
+    return f
+
+
+_LOGFMT_KEY = r"[A-Za-z0-9_.]+"
+_LOGFMT_VAL = r'(?:"(?:[^"\\\x00-\x1f\x7f]|\\x[0-9a-f]{2})*"|[^\s"=\\\x00-\x1f\x7f]+)'
+
+
+def parse_logfmt(line):
+    """Split one logfmt record strictly into [(key, raw_value)], quotes kept
+    off and escapes left as written. Raises ValueError if the line is not
+    exactly `key=value` pairs separated by single spaces."""
+    import re
+    pairs = []
+    pos = 0
+    pat = re.compile(r"(%s)=(%s)" % (_LOGFMT_KEY, _LOGFMT_VAL))
+    while True:
+        m = pat.match(line, pos)
+        if m is None:
+            raise ValueError("not logfmt at column %d: %r" % (pos, line))
+        v = m.group(2)
+        if v.startswith('"'):
+            v = v[1:-1]
+        pairs.append((m.group(1), v))
+        pos = m.end()
+        if pos == len(line):
+            return pairs
+        if line[pos] != " ":
+            raise ValueError("not logfmt at column %d: %r" % (pos, line))
+        pos += 1
+
+
+def parse_journal_native(data):
+    """Parse one datagram of journald's native protocol into [(key, bytes)].
+    Both forms: `KEY=value\\n`, and `KEY\\n<le64 length><value>\\n` for values
+    that may hold newlines. Raises ValueError on anything else."""
+    out = []
+    pos = 0
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            raise ValueError("field without a final newline at %d" % pos)
+        line = data[pos:nl]
+        eq = line.find(b"=")
+        if eq >= 0:
+            key, val = line[:eq], line[eq + 1:]
+            pos = nl + 1
+        else:
+            key = line
+            if nl + 9 > len(data):
+                raise ValueError("binary field %r: short length" % key)
+            n = struct.unpack("<Q", data[nl + 1:nl + 9])[0]
+            start = nl + 9
+            if start + n + 1 > len(data) or data[start + n:start + n + 1] != b"\n":
+                raise ValueError("binary field %r: bad length %d" % (key, n))
+            val = data[start:start + n]
+            pos = start + n + 1
+        k = key.decode("ascii", "replace")
+        # journald drops fields whose names are not [A-Z0-9_], or start with '_'.
+        if not k or k.startswith("_") or any(not (c.isdigit() or "A" <= c <= "Z" or c == "_")
+                                             for c in k):
+            raise ValueError("invalid journal field name %r" % key)
+        out.append((k, val))
+    return out
