@@ -399,7 +399,6 @@ main(int argc, char **argv)
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
 		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;
-	raise_nofile();
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");
