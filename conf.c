@@ -339,9 +339,11 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 			c->log_target = CONF_LOG_JOURNALD;
 		else if (strcmp(tok[1], "stderr") == 0)
 			c->log_target = CONF_LOG_STDERR;
+		else if (strcmp(tok[1], "none") == 0)
+			c->log_target = CONF_LOG_NONE;
 		else {
 			conf_error(x->errs, x->file, line, "log_target: \"%s\" "
-			    "is not syslog, journald or stderr", tok[1]);
+			    "is not syslog, journald, stderr or none", tok[1]);
 			return;
 		}
 		c->set |= CONF_SET_LOG_TARGET;

@@ -34,6 +34,7 @@ enum conf_log_target {
 	CONF_LOG_SYSLOG = 0,
 	CONF_LOG_JOURNALD,
 	CONF_LOG_STDERR,
+	CONF_LOG_NONE,
 };
 
 enum conf_names_refusal {

@@ -346,6 +346,8 @@ emit(int pri, const char *msg, const char *jfields)
 	struct tm	 tm;
 
 	switch (L.cfg.target) {
+	case LOG_TARGET_NONE:
+		return;
 	case LOG_TARGET_STDERR:
 		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
 		fflush(stderr);
@@ -389,7 +391,8 @@ int
 log_start(struct event_base *base)
 {
 	L.base = base;
-	if (L.cfg.target == LOG_TARGET_STDERR)
+	if (L.cfg.target == LOG_TARGET_STDERR ||
+	    L.cfg.target == LOG_TARGET_NONE)
 		return 0;
 	if ((L.ev_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
 		return -1;

@@ -22,6 +22,7 @@ enum log_target {
 	LOG_TARGET_SYSLOG = 0,
 	LOG_TARGET_JOURNALD,
 	LOG_TARGET_STDERR,
+	LOG_TARGET_NONE,	/* discard (counters still count) */
 };
 
 #define LOG_DEFAULT_SYSLOG_SOCKET	"/dev/log"
