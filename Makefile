@@ -78,14 +78,40 @@ bench: deps
 	$(MAKE) epmd_secure
 	bench/run.sh
 
+# Config files are installed only if absent: an admin's edits survive.
+# Units get the installed binary's path.
+UNITDIR		?= /lib/systemd/system
+CONFDIR		= $(SYSCONFDIR)/epmd_secure
+
 install: epmd_secure
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 0755 epmd_secure $(DESTDIR)$(SBINDIR)/epmd_secure
 	install -m 0644 man/epmd_secure.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/epmd_secure.conf.5 man/epmd_secure.acl.5 \
+	    $(DESTDIR)$(MANDIR)/man5/
+	for u in epmd_secure.service epmd_secure.socket; do \
+		sed 's|/usr/sbin/epmd_secure|$(SBINDIR)/epmd_secure|g' \
+		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	for f in epmd_secure.conf acl; do \
+		if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
+			echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
+		else \
+			install -m 0644 config/$$f $(DESTDIR)$(CONFDIR)/$$f || \
+			    exit 1; \
+		fi; \
+	done
 
+# Config files stay: they are the admin's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/epmd_secure \
-	    $(DESTDIR)$(MANDIR)/man8/epmd_secure.8
+	    $(DESTDIR)$(MANDIR)/man8/epmd_secure.8 \
+	    $(DESTDIR)$(MANDIR)/man5/epmd_secure.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/epmd_secure.acl.5 \
+	    $(DESTDIR)$(UNITDIR)/epmd_secure.service \
+	    $(DESTDIR)$(UNITDIR)/epmd_secure.socket
 
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen

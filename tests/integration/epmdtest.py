@@ -173,7 +173,8 @@ def have(cmd):
 AUDIT_REQS = ("-", "ALIVE2", "ALIVE2_END", "PORT_PLEASE2", "NAMES", "DUMP", "KILL",
               "STOP")
 AUDIT_VERDICTS = ("ok", "not_found", "denied", "rate_limited", "malformed", "not_local",
-                  "duplicate", "timeout", "refused", "invalid", "full", "no_request")
+                  "duplicate", "timeout", "refused", "invalid", "full", "no_request",
+                  "conn_limit")     # enum audit_verdict order (log.h)
 # syslog severities the daemon must use per verdict (log.c contract).
 SEV_INFO, SEV_NOTICE, SEV_WARNING = 6, 5, 4
 LOG_DAEMON = 3
