@@ -31,7 +31,7 @@ SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf
+UNIT_TESTS	= wire registry acl util conf ratelimit
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure

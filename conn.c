@@ -335,7 +335,7 @@ do_listing(struct conn *c, int dump)
 	struct registry			*reg = server_registry(c->srv);
 	struct outbuf			 o = { NULL, 0, 0, 0 };
 	struct names_ctx		 x = { &o, pol->acl, &c->addr, 0, 0 };
-	struct acl_verdict		 v;
+	struct acl_verdict		 v = { 1, 0 };
 	uint8_t				 hdr[4];
 
 	if (!dump) {
@@ -369,7 +369,7 @@ do_listing(struct conn *c, int dump)
 	}
 	conn_audit(c, AUDIT_OK, NULL, 0, -1, -1, dump ?
 	    (long)(registry_count(reg) + registry_count_freed(reg)) :
-	    (long)x.listed, 0, NULL);
+	    (long)x.listed, v.line, NULL);
 	conn_reply(c, o.p, o.len, AFTER_CLOSE);
 	free(o.p);
 }

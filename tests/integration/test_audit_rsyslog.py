@@ -325,7 +325,7 @@ class Run:
         r, src, dst = self.query(frame(b"n"))
         check(r[:4] == struct.pack(">I", self.daemon.port) and r.count(b"\n") == 2,
               "NAMES: reply %r" % r)
-        self.expect(src, dst, "NAMES", "ok", names=2)
+        self.expect(src, dst, "NAMES", "ok", names=2, rule=RULE_V4)
 
         r, src, dst = self.query(frame(b"n"), "::1")
         check(r == b"", "NAMES from ::1 (denied, names_refusal close): reply %r" % r)
@@ -421,7 +421,7 @@ class Run:
                 check(r == struct.pack(">I", self.daemon.port) +
                       b"name beta at port 5002\n",
                       "query %d with rsyslogd down: NAMES: %r" % (i, r))
-                down.append((src, dst, "NAMES", "ok", dict(names=1)))
+                down.append((src, dst, "NAMES", "ok", dict(names=1, rule=RULE_V4)))
             worst = max(worst, time.monotonic() - q0)
         print("%d queries with rsyslogd down in %.1fs, slowest %.3fs"
               % (QUEUE + EXTRA, time.monotonic() - t0, worst), file=sys.stderr)

@@ -1630,6 +1630,9 @@ test_conf_glob_match_vectors(void **state)
 		{ "*?", "x", 1 }, { "x", "X", 0 }, { "node@host", "node@host", 1 },
 		{ "node@*", "node@h.example", 1 }, { "*@h", "n@h@h", 1 },
 		{ "a**?", "ab", 1 }, { "a", "", 0 }, { "a*", "a", 1 },
+		{ "b", "a", 0 }, { "node", "nade", 0 }, { "ab", "aa", 0 },
+		{ "*b", "ba", 0 }, { "a*a", "a", 0 }, { "a*a", "aa", 1 },
+		{ "?*?", "a", 0 }, { "?*?", "ab", 1 },
 	};
 	size_t	 i;
 
