@@ -382,7 +382,9 @@ main(int argc, char **argv)
 		lc.socket_path = log_socket;
 	else if (conf.set & CONF_SET_LOG_SOCKET)
 		lc.socket_path = conf.log_socket;
-	if (daemonize && lc.target == LOG_TARGET_STDERR && debug == 0)
+	/* Detached, stderr is /dev/null: -d alone does not send logs there. */
+	if (daemonize && lc.target == LOG_TARGET_STDERR &&
+	    !(conf.set & CONF_SET_LOG_TARGET))
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
 	cfg.counters_interval = conf.counters_interval;

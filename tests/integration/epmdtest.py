@@ -309,3 +309,31 @@ def parse_journal_native(data):
             raise ValueError("invalid journal field name %r" % key)
         out.append((k, val))
     return out
+
+
+def free_port_dual():
+    """Return a TCP port that was free a moment ago on every IPv4 and IPv6
+    address (checked by binding the dual-stack wildcard [::]), for tests that
+    listen on 127.0.0.1 and ::1, or on [::], with one port."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def have_ipv6_loopback():
+    """True if a TCP socket can be bound to ::1 (IPv6 enabled on lo)."""
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    try:
+        s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
