@@ -511,7 +511,7 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
     const char *node, int want_allow)
 {
 	uint8_t		 masked[16];
-	uint32_t	 best = NONE, plain = NONE;
+	uint32_t	 best, plain = NONE;
 	size_t		 i, j, k = (size_t)fam_index(a->family);
 	unsigned	 si = scope_index(scope), bits = fam_bits(a->family);
 
@@ -526,10 +526,14 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 		if (e != NULL && e->slot[si].first_plain < plain)
 			plain = e->slot[si].first_plain;
 	}
+	/*
+	 * The answer so far: that rule, or for want_allow, that rule only if
+	 * it allows (a glob-free deny ends the search for an allow).
+	 */
 	best = plain;
-	if (want_allow && plain != NONE && acl->rules[plain].allow)
-		return plain;
-	/* Second pass: glob rules that come before it. */
+	if (want_allow && plain != NONE && !acl->rules[plain].allow)
+		best = NONE;
+	/* Second pass: glob rules before it, and before plain in any case. */
 	for (i = 0; i < acl->nlens[k]; i++) {
 		const struct entry *e;
 
@@ -540,7 +544,7 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 		for (j = 0; j < e->slot[si].nglobbed; j++) {
 			uint32_t	 idx = e->slot[si].globbed[j];
 
-			if (idx >= best)
+			if (idx >= best || idx >= plain)
 				break;
 			if (want_allow ? acl->rules[idx].allow :
 			    rule_covers(&acl->rules[idx], node)) {
@@ -549,8 +553,6 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 			}
 		}
 	}
-	if (want_allow && (best == plain))
-		return NONE;
 	return best;
 }
 

@@ -25,12 +25,16 @@ void
 conf_error(struct conf_errors *e, const char *file, unsigned line,
     const char *fmt, ...)
 {
-	char	 msg[512];
+	char	 msg[512], *p;
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Offending tokens are quoted raw: keep control bytes out. */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (e->n < CONF_MAX_ERRORS) {
 		if (line > 0)
 			snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s:%u: %s",
@@ -225,16 +229,43 @@ yesno(const char *v, int *out)
 	return 0;
 }
 
+static int
+key_known(const char *key)
+{
+	static const char *const keys[] = { "listen", "port",
+	    "packet_timeout", "acl_file", "names_refusal", "port_refusal",
+	    "relaxed_command_check", "max_nodes", "log_target", "log_socket",
+	    "log_facility", "log_ident", "counters_interval",
+	    "ratelimit_loopback" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	for (i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++)
+		if (strcmp(num_keys[i].name, key) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 conf_line(char **tok, int ntok, unsigned line, void *arg)
 {
 	struct conf_ctx	*x = arg;
 	struct conf	*c = x->c;
 	const char	*key = tok[0], *errstr;
+	size_t		 errs_before = x->errs->total;
 	unsigned long	 v;
 	int		 i, b;
 
+	if (!key_known(key)) {
+		conf_error(x->errs, x->file, line, "unknown keyword \"%s\"",
+		    key);
+		return;
+	}
 	if (strcmp(key, "listen") == 0) {
+		size_t	 before = c->nlisten;
+
 		if (ntok < 2) {
 			conf_error(x->errs, x->file, line,
 			    "listen needs at least one address");
@@ -263,6 +294,9 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 				    CONF_ADDR_LEN, "%s", a);
 			}
 		}
+		if (c->nlisten == before && x->errs->total == errs_before)
+			conf_error(x->errs, x->file, line,
+			    "listen needs at least one address");
 		c->set |= CONF_SET_LISTEN;
 		return;
 	}
@@ -552,7 +586,9 @@ conf_read_file(const char *path, char **text, size_t *len,
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		if (errno == ENOENT)
 			return CONF_READ_MISSING;
 		conf_error(errs, path, 0, "%s", strerror(errno));

@@ -2,16 +2,25 @@
  * loadgen: standalone load generator for EPMD-speaking daemons.
  *
  * Libc only (epoll, non-blocking sockets); no project headers, so it can
- * drive stock epmd and epmd_secure alike.  Connects only to 127.0.0.1 or
- * ::1.  Every loop is bounded in count and in time.  Prints figures, one
+ * drive stock epmd and epmd_secure alike.  Connects only to loopback
+ * (127.0.0.0/8, ::1), or -- when the environment has BENCH_NETNS=1, set by a
+ * bench scenario that created a private network namespace -- to an address
+ * given with -a that is on-link (a connected route, no gateway) inside a
+ * network namespace other than PID 1's, where no default route exists.
+ * Every loop is bounded in count and in time.  Prints figures, one
  * machine-readable "key=value" line per result; never judges them.
  *
- *   loadgen lookup   [-a ADDR] -p PORT [-n NAME] [-c CLIENTS] [-t SECS]
- *                    [-m MAXCOUNT] [-T TIMEOUT_MS]
- *   loadgen idle     [-a ADDR] -p PORT [-N CONNS] [-t HOLD_SECS]
+ *   loadgen lookup   [-a ADDR] [-b SRC] -p PORT [-n NAME] [-c CLIENTS]
+ *                    [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS]
+ *   loadgen idle     [-a ADDR] [-b SRC] -p PORT [-N CONNS] [-t HOLD_SECS]
  *                    [-k INFLIGHT] [-T CONNECT_TIMEOUT_MS] [-w CONNECT_SECS]
- *   loadgen register [-a ADDR] -p PORT [-n NAME] [-P NODEPORT] [-t HOLD_SECS]
+ *                    [-r RECONNECTS_PER_SEC]
+ *   loadgen register [-a ADDR] [-b SRC] -p PORT [-n NAME] [-P NODEPORT]
+ *                    [-t HOLD_SECS]
  *   loadgen freeport
+ *
+ * -b SRC binds the source address before every connect.  -r (idle) reopens
+ * connections the server closes during the hold, at most that many a second.
  *
  * Build: cc -O2 -Wall -Wextra -o bench/loadgen bench/loadgen.c
  */
@@ -30,6 +39,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +55,8 @@ static volatile sig_atomic_t stop_flag;
 struct opts {
 	int		 family;
 	const char	*addr;
+	const char	*src;		/* -b: source address, or NULL */
+	int		 reconnect;	/* -r: reopens per second, 0 off */
 	int		 port;
 	const char	*name;
 	int		 clients;
@@ -137,33 +149,214 @@ raise_nofile(void)
 	    (long)rl.rlim_cur;
 }
 
+/* 1 if the address is loopback: 127.0.0.0/8 or ::1. */
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr)
+		    >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* 1 if this process is in a network namespace other than PID 1's. */
+static int
+in_private_netns(void)
+{
+	char	self[64], init[64];
+	ssize_t	a, b;
+
+	a = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	b = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
+	if (a <= 0 || b <= 0)
+		return 0;
+	self[a] = '\0';
+	init[b] = '\0';
+	return strcmp(self, init) != 0;
+}
+
+/* Decode n bytes of hex (as /proc/net/ipv6_route prints them). */
+static int
+hexbytes(const char *s, unsigned char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* 1 if the first plen bits of a and b agree. */
+static int
+prefix_match(const unsigned char *a, const unsigned char *b, unsigned plen)
+{
+	unsigned	full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[full] ^ b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
 /*
- * Build the target address.  Only the loopback addresses are accepted: this
- * tool is for local benchmarks and must never be pointed elsewhere.
+ * Check the routing table of this namespace: the longest route matching
+ * dst must be on-link (no gateway), and there must be no default route.
+ * Returns NULL if fine, else why not.
+ */
+static const char *
+route_check(const struct sockaddr_storage *ss)
+{
+	char		 line[512];
+	FILE		*f;
+	int		 best = -1, best_gw = 1, have_default = 0;
+	unsigned char	 dst[16];
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(dst, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		if ((f = fopen("/proc/net/route", "r")) == NULL)
+			return "cannot read /proc/net/route";
+		if (fgets(line, sizeof(line), f) == NULL) {	/* header */
+			fclose(f);
+			return "empty /proc/net/route";
+		}
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char		 ifn[64];
+			unsigned	 d, g, flags, m;
+			unsigned char	 rd[4], rm[4];
+			int		 plen = 0, k;
+
+			if (sscanf(line, "%63s %x %x %x %*s %*s %*s %x", ifn,
+			    &d, &g, &flags, &m) != 5)
+				continue;
+			if (!(flags & 0x1))		/* RTF_UP */
+				continue;
+			/* The kernel prints the raw (network order) words. */
+			memcpy(rd, &d, 4);
+			memcpy(rm, &m, 4);
+			for (k = 0; k < 4; k++)
+				plen += __builtin_popcount(rm[k]);
+			if (plen == 0)
+				have_default = 1;
+			if (prefix_match(rd, dst, (unsigned)plen) &&
+			    plen > best) {
+				best = plen;
+				best_gw = (flags & 0x2) != 0 || g != 0;
+			}
+		}
+		fclose(f);
+	} else {
+		memcpy(dst, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		if ((f = fopen("/proc/net/ipv6_route", "r")) == NULL)
+			return "cannot read /proc/net/ipv6_route";
+		while (fgets(line, sizeof(line), f) != NULL) {
+			char		 d[40], gw[40], ifn[64];
+			unsigned	 plen, flags;
+			unsigned char	 rd[16], rg[16];
+			static const unsigned char zero[16];
+
+			if (sscanf(line, "%32s %x %*s %*s %32s %*s %*s %*s %x "
+			    "%63s", d, &plen, gw, &flags, ifn) != 5 ||
+			    hexbytes(d, rd, 16) == -1 ||
+			    hexbytes(gw, rg, 16) == -1 || plen > 128)
+				continue;
+			if (!(flags & 0x1) || strcmp(ifn, "lo") == 0)
+				continue;
+			if (plen == 0)
+				have_default = 1;
+			if (prefix_match(rd, dst, plen) && (int)plen > best) {
+				best = (int)plen;
+				best_gw = (flags & 0x2) != 0 ||
+				    memcmp(rg, zero, 16) != 0;
+			}
+		}
+		fclose(f);
+	}
+	if (have_default)
+		return "this namespace has a default route";
+	if (best < 0)
+		return "no route to it in this namespace";
+	if (best_gw)
+		return "its route goes through a gateway";
+	return NULL;
+}
+
+/* Parse a numeric address and port into ss; returns its length or 0. */
+static socklen_t
+parse_sockaddr(const char *addr, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+/*
+ * Build the target address.  Loopback is always accepted.  Anything else
+ * only with BENCH_NETNS=1 in the environment, from inside a private network
+ * namespace, on-link there and with no default route: this tool is for
+ * local benchmarks and must never be pointed elsewhere.
  */
 static socklen_t
 target_addr(const struct opts *o, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (strcmp(o->addr, "127.0.0.1") == 0) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	socklen_t	 len;
+	const char	*env, *why;
 
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)o->port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
+	if ((len = parse_sockaddr(o->addr, o->port, ss)) == 0)
+		die("-a: not a numeric IPv4 or IPv6 address");
+	if (is_loopback(ss))
+		return len;
+	env = getenv("BENCH_NETNS");
+	if (env == NULL || strcmp(env, "1") != 0)
+		die("address must be loopback (127.0.0.0/8 or ::1); others "
+		    "only with BENCH_NETNS=1 inside a test network namespace");
+	if (!in_private_netns())
+		die("BENCH_NETNS=1 but this is not a private network "
+		    "namespace: refusing a non-loopback address");
+	if ((why = route_check(ss)) != NULL) {
+		fprintf(stderr, "loadgen: refusing %s: %s\n", o->addr, why);
+		exit(2);
 	}
-	if (strcmp(o->addr, "::1") == 0) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)o->port);
-		sin6->sin6_addr = in6addr_loopback;
-		return sizeof(*sin6);
-	}
-	die("address must be 127.0.0.1 or ::1");
-	return 0;
+	return len;
 }
+
+/* The -b source address, for the target's family; 0 if none. */
+static socklen_t
+source_addr(const struct opts *o, const struct sockaddr_storage *dst,
+    struct sockaddr_storage *src)
+{
+	socklen_t len;
+
+	if (o->src == NULL)
+		return 0;
+	if ((len = parse_sockaddr(o->src, 0, src)) == 0)
+		die("-b: not a numeric IPv4 or IPv6 address");
+	if (src->ss_family != dst->ss_family)
+		die("-b: the source and the target must be the same family");
+	return len;
+}
+
+/* Set by main from -b: every connect binds this source first. */
+static struct sockaddr_storage	bind_ss;
+static socklen_t		bind_len;
 
 /*
  * Start a non-blocking connect.  Returns the fd (>= 0), with *done set when
@@ -179,6 +372,23 @@ start_connect(const struct sockaddr_storage *ss, socklen_t slen, int *done)
 	if (fd == -1)
 		return -1;
 	*done = 0;
+	if (bind_len > 0) {
+		int one = 1;
+
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		/* Pick the port at connect: share it across destinations. */
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one));
+#endif
+		if (bind(fd, (const struct sockaddr *)&bind_ss, bind_len) ==
+		    -1) {
+			int saved = errno;
+
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
 	if (connect(fd, (const struct sockaddr *)ss, slen) == 0) {
 		*done = 1;
 		return fd;

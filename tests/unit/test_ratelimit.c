@@ -122,6 +122,7 @@ test_ratelimit_cap_after_idle(void **state)
 {
 	struct rl_table	*t = table(16);
 	struct acl_addr	 a = key("192.0.2.1"), b = key("2001:db8::1");
+	struct acl_addr	 c = key("192.0.2.3");
 	unsigned	 i;
 
 	(void)state;
@@ -137,6 +138,17 @@ test_ratelimit_cap_after_idle(void **state)
 	/* Time going backwards grants nothing and breaks nothing. */
 	assert_int_equal(rl_take(t, &a, 0, 10, 3), RL_LIMITED);
 	assert_int_equal(rl_take(t, &a, 5, 10, 3), RL_LIMITED);
+	/* ...nor does it move the refill time back. */
+	take_ok(t, &c, 10000, 10, 1, 1);
+	assert_int_equal(rl_take(t, &c, 0, 10, 1), RL_LIMITED);
+	assert_int_equal(rl_take(t, &c, 10050, 10, 1), RL_LIMITED);
+	assert_int_equal(rl_take(t, &c, 10100, 10, 1), RL_OK);
+	/* An idle time whose product with the rate is 2^64: still full. */
+	take_ok(t, &c, 20000, 16, 2, 2);
+	assert_int_equal(rl_take(t, &c, 20000, 16, 2), RL_LIMITED);
+	take_ok(t, &c, 20000 + (1ULL << 60), 16, 2, 2);
+	assert_int_equal(rl_take(t, &c, 20000 + (1ULL << 60), 16, 2),
+	    RL_LIMITED);
 
 	/* The configuration's largest rate and burst: no overflow. */
 	for (i = 0; i < 1000000; i++)
@@ -228,6 +240,38 @@ test_ratelimit_families_distinct(void **state)
 	assert_int_equal(rl_conns(t, &v4), 0);
 	assert_int_equal(rl_conns(t, &v6), 1);
 	rl_free(t);
+}
+
+static void
+test_ratelimit_families_distinct_same_chain(void **state)
+{
+	struct rl_table	*t;
+	struct acl_addr	 v4, v6;
+	char		 a[64];
+	unsigned	 round, i, n;
+
+	(void)state;
+	/*
+	 * Many pairs in small tables (16 chains), so that some pairs share
+	 * a hash chain whatever the hash: the family must tell them apart.
+	 */
+	for (round = 0; round < 32; round++) {
+		t = table(16);
+		for (i = 0; i < 8; i++) {
+			n = round * 8 + i;
+			snprintf(a, sizeof(a), "10.%u.%u.1", n >> 8, n & 0xff);
+			v4 = key(a);
+			snprintf(a, sizeof(a), "a%02x:%x01::", n >> 8, n & 0xff);
+			v6 = key(a);
+			assert_memory_equal(v4.addr, v6.addr, 16);
+			take_ok(t, &v4, 0, 0, 1, 1);
+			assert_int_equal(rl_take(t, &v6, 0, 0, 1), RL_OK);
+			assert_int_equal(rl_take(t, &v4, 0, 0, 1), RL_LIMITED);
+			assert_int_equal(rl_take(t, &v6, 0, 0, 1), RL_LIMITED);
+		}
+		assert_int_equal(rl_count(t), 16);
+		rl_free(t);
+	}
 }
 
 static void
@@ -770,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_ratelimit_rate_zero),
 		cmocka_unit_test(test_ratelimit_key_masking),
 		cmocka_unit_test(test_ratelimit_families_distinct),
+		cmocka_unit_test(test_ratelimit_families_distinct_same_chain),
 		cmocka_unit_test(test_ratelimit_rotating_v6_share_bucket),
 		cmocka_unit_test(test_ratelimit_conn_counts),
 		cmocka_unit_test(test_ratelimit_lru_eviction_order),
