@@ -10,7 +10,10 @@ DESTDIR		?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		= libevent_core libsystemd
+# libsystemd: headers at build time; the daemon dlopen()s it when systemd
+# is involved (see systemd.c), so it is not linked.
+PKGS		= libevent_core
+CFLAGS_SYSTEMD	= $$($(PKG_CONFIG) --cflags libsystemd)
 WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		  -Wformat=2 -Wwrite-strings -Wcast-qual -Wpointer-arith
 HARDEN		= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
@@ -47,7 +50,8 @@ epmd_secure: $(OBJS)
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
 $(BUILD)/%.o: %.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS_SYSTEMD) \
+	    -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -79,7 +83,9 @@ bench: deps
 	bench/run.sh
 
 # Config files are installed only if absent: an admin's edits survive.
-# Units get the installed binary's path.
+# Units get the installed binary's path, and units and config files the
+# installed configuration directory (the daemon's built-in default stays
+# /etc/epmd_secure: the unit names its config file, which names the ACL).
 UNITDIR		?= /lib/systemd/system
 CONFDIR		= $(SYSCONFDIR)/epmd_secure
 
@@ -91,7 +97,8 @@ install: epmd_secure
 	install -m 0644 man/epmd_secure.conf.5 man/epmd_secure.acl.5 \
 	    $(DESTDIR)$(MANDIR)/man5/
 	for u in epmd_secure.service epmd_secure.socket; do \
-		sed 's|/usr/sbin/epmd_secure|$(SBINDIR)/epmd_secure|g' \
+		sed -e 's|/usr/sbin/epmd_secure|$(SBINDIR)/epmd_secure|g' \
+		    -e 's|/etc/epmd_secure/|$(CONFDIR)/|g' \
 		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
@@ -99,8 +106,11 @@ install: epmd_secure
 		if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
 			echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
 		else \
-			install -m 0644 config/$$f $(DESTDIR)$(CONFDIR)/$$f || \
-			    exit 1; \
+			sed 's|/etc/epmd_secure/|$(CONFDIR)/|g' config/$$f \
+			    > $(DESTDIR)$(CONFDIR)/$$f.tmp && \
+			chmod 0644 $(DESTDIR)$(CONFDIR)/$$f.tmp && \
+			mv $(DESTDIR)$(CONFDIR)/$$f.tmp \
+			    $(DESTDIR)$(CONFDIR)/$$f || exit 1; \
 		fi; \
 	done
 

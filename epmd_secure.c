@@ -425,11 +425,11 @@ main(int argc, char **argv)
 	k = server_listeners(srv, listeners, sizeof(listeners));
 	log_event(LOG_INFO, "event=start version=%s port=%u listeners=\"%s\" "
 	    "systemd_fds=%zu acl=\"%s\" rules=%zu", EPMD_SECURE_VERSION,
-	    (unsigned)cfg.port, listeners, cfg.systemd ? k : 0,
+	    (unsigned)server_config(srv)->port, listeners, cfg.systemd ? k : 0,
 	    log_quote(quoted, sizeof(quoted), pol.builtin ? "(built-in)" :
 	    pol.file), acl_count(pol.acl));
 	snprintf(status_line, sizeof(status_line), "serving port %u",
-	    (unsigned)cfg.port);
+	    (unsigned)server_config(srv)->port);
 	systemd_notify_ready(status_line);
 	status = server_run(srv);
 	systemd_notify_stopping();

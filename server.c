@@ -142,6 +142,15 @@ systemd_bind(struct server *s)
 			ss.ss_family = AF_UNSPEC;
 		util_sockaddr_str((struct sockaddr *)&ss, l->name,
 		    sizeof(l->name));
+		/*
+		 * NAMES and DUMP report the port; clients check it against
+		 * the one they dialled, which is the socket unit's.
+		 */
+		if (i == 0 && (ss.ss_family == AF_INET ||
+		    ss.ss_family == AF_INET6))
+			s->cfg.port = ntohs(ss.ss_family == AF_INET ?
+			    ((struct sockaddr_in *)(void *)&ss)->sin_port :
+			    ((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
 	}
 	return SERVER_BIND_OK;
 }

@@ -351,6 +351,16 @@ source_addr(const struct opts *o, const struct sockaddr_storage *dst,
 		die("-b: not a numeric IPv4 or IPv6 address");
 	if (src->ss_family != dst->ss_family)
 		die("-b: the source and the target must be the same family");
+	{
+		/* Fail now, clearly, rather than on every connect. */
+		int fd = socket(src->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd == -1)
+			die_errno("socket");
+		if (bind(fd, (const struct sockaddr *)src, len) == -1)
+			die_errno("-b: bind");
+		close(fd);
+	}
 	return len;
 }
 
@@ -521,6 +531,7 @@ mode_lookup(const struct opts *o)
 
 	check_name(o->name);
 	slen = target_addr(o, &ss);
+	bind_len = source_addr(o, &ss, &bind_ss);
 	reqlen = build_port_please(req, o->name);
 	raise_nofile();
 
@@ -731,6 +742,7 @@ mode_idle(const struct opts *o)
 	int			 ep, i;
 
 	slen = target_addr(o, &ss);
+	bind_len = source_addr(o, &ss, &bind_ss);
 	limit = raise_nofile();
 	if ((long)o->nconns + 64 > limit) {
 		fprintf(stderr, "loadgen: fd limit %ld too low for %d "
@@ -890,35 +902,135 @@ mode_idle(const struct opts *o)
 	    closed_peer, (double)(now_us() - t0) / 1e6);
 	fflush(stdout);
 
-	/* Hold phase: watch for the server closing held connections. */
-	hold_end = now_us() + (uint64_t)(o->secs * 1e6);
-	while (!stop_flag && now_us() < hold_end) {
-		int n, k;
+	/*
+	 * Hold phase: watch for the server closing held connections.  With
+	 * -r, reopen them (at most o->reconnect a second, a 100 ms burst),
+	 * as a slowloris-style attacker would.
+	 */
+	{
+		long		*dead;
+		long		 ndead = 0, reconnects = 0, re_failed = 0;
+		long		 re_connecting = 0, alive_end = 0;
+		double		 tokens = 0, cap;
+		uint64_t	 last, last_scan;
 
-		n = epoll_wait(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])),
-		    100);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			die_errno("epoll_wait");
-		}
-		for (k = 0; k < n; k++) {
-			uint32_t id = evs[k].data.u32;
+		dead = malloc((size_t)o->nconns * sizeof(*dead));
+		if (dead == NULL)
+			die("out of memory");
+		for (i = 0; i < o->nconns; i++)
+			if (st[i] == 3)
+				dead[ndead++] = i;
+		cap = o->reconnect > 10 ? o->reconnect / 10.0 : 1.0;
+		hold_end = now_us() + (uint64_t)(o->secs * 1e6);
+		last = last_scan = now_us();
+		while (!stop_flag && now_us() < hold_end) {
+			uint64_t	now;
+			int		n, k;
 
-			if (st[id] != 2)
-				continue;
-			epoll_ctl(ep, EPOLL_CTL_DEL, fds[id], NULL);
-			close(fds[id]);
-			st[id] = 3;
-			closed_hold++;
+			if (o->reconnect > 0) {
+				now = now_us();
+				tokens += (double)(now - last) / 1e6 *
+				    o->reconnect;
+				if (tokens > cap)
+					tokens = cap;
+				last = now;
+				while (tokens >= 1.0 && ndead > 0) {
+					struct epoll_event ev;
+					long id = dead[--ndead];
+					int done;
+
+					tokens -= 1.0;
+					fds[id] = start_connect(&ss, slen,
+					    &done);
+					if (fds[id] == -1) {
+						if (errno == EMFILE ||
+						    errno == ENFILE)
+							die_errno("socket");
+						re_failed++;
+						dead[ndead++] = id;
+						break;
+					}
+					cstart[id] = now;
+					st[id] = done ? 2 : 1;
+					ev.events = done ? EPOLLIN |
+					    EPOLLRDHUP : EPOLLOUT;
+					ev.data.u32 = (uint32_t)id;
+					if (epoll_ctl(ep, EPOLL_CTL_ADD,
+					    fds[id], &ev) == -1)
+						die_errno("epoll_ctl add");
+					if (done)
+						reconnects++;
+					else
+						re_connecting++;
+				}
+			}
+			n = epoll_wait(ep, evs, (int)(sizeof(evs) /
+			    sizeof(evs[0])), o->reconnect > 0 ? 10 : 100);
+			if (n == -1) {
+				if (errno == EINTR)
+					continue;
+				die_errno("epoll_wait");
+			}
+			for (k = 0; k < n; k++) {
+				uint32_t id = evs[k].data.u32;
+
+				if (st[id] == 1) {
+					struct epoll_event ev;
+
+					re_connecting--;
+					if (sock_error(fds[id]) == 0) {
+						st[id] = 2;
+						reconnects++;
+						ev.events = EPOLLIN |
+						    EPOLLRDHUP;
+						ev.data.u32 = id;
+						if (epoll_ctl(ep,
+						    EPOLL_CTL_MOD, fds[id],
+						    &ev) == -1)
+							die_errno("epoll_ctl");
+						continue;
+					}
+					re_failed++;
+				} else if (st[id] == 2)
+					closed_hold++;
+				else
+					continue;
+				epoll_ctl(ep, EPOLL_CTL_DEL, fds[id], NULL);
+				close(fds[id]);
+				st[id] = 3;
+				if (o->reconnect > 0)
+					dead[ndead++] = id;
+			}
+			/* Reopens that hang: give up on them after -T. */
+			now = now_us();
+			if (re_connecting > 0 && now - last_scan >= 100000) {
+				last_scan = now;
+				for (i = 0; i < o->nconns; i++) {
+					if (st[i] != 1 || now - cstart[i] < tmo)
+						continue;
+					epoll_ctl(ep, EPOLL_CTL_DEL, fds[i],
+					    NULL);
+					close(fds[i]);
+					st[i] = 3;
+					re_connecting--;
+					re_failed++;
+					dead[ndead++] = i;
+				}
+			}
 		}
+		for (i = 0; i < o->nconns; i++)
+			if (st[i] == 2)
+				alive_end++;
+		printf("idle_done target=%d alive_end=%ld "
+		    "closed_during_hold=%ld reconnects=%ld "
+		    "reconnect_failed=%ld secs=%.3f\n", o->nconns, alive_end,
+		    closed_hold, reconnects, re_failed,
+		    (double)(now_us() - t0) / 1e6);
+		fflush(stdout);
+		free(dead);
 	}
-	printf("idle_done target=%d alive_end=%ld closed_during_hold=%ld "
-	    "secs=%.3f\n", o->nconns, alive - closed_hold, closed_hold,
-	    (double)(now_us() - t0) / 1e6);
-	fflush(stdout);
 	for (i = 0; i < o->nconns; i++)
-		if (st[i] == 2)
+		if (st[i] == 1 || st[i] == 2)
 			close(fds[i]);
 	free(fds);
 	free(cstart);
@@ -947,6 +1059,7 @@ mode_register(const struct opts *o)
 
 	check_name(o->name);
 	slen = target_addr(o, &ss);
+	bind_len = source_addr(o, &ss, &bind_ss);
 	reqlen = build_alive2(req, o->name, o->nodeport);
 	end = now_us() + (uint64_t)o->timeout_ms * 1000u;
 
@@ -1071,14 +1184,17 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen lookup   [-a ADDR] -p PORT [-n NAME] [-c CLIENTS] "
-	    "[-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS]\n"
-	    "       loadgen idle     [-a ADDR] -p PORT [-N CONNS] [-t HOLD_SECS] "
-	    "[-k INFLIGHT] [-T CONNECT_TIMEOUT_MS] [-w CONNECT_SECS]\n"
-	    "       loadgen register [-a ADDR] -p PORT [-n NAME] [-P NODEPORT] "
-	    "[-t HOLD_SECS] [-T TIMEOUT_MS]\n"
+	    "usage: loadgen lookup   [-a ADDR] [-b SRC] -p PORT [-n NAME] "
+	    "[-c CLIENTS] [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS]\n"
+	    "       loadgen idle     [-a ADDR] [-b SRC] -p PORT [-N CONNS] "
+	    "[-t HOLD_SECS] [-k INFLIGHT] [-T CONNECT_TIMEOUT_MS] "
+	    "[-w CONNECT_SECS] [-r RECONNECTS_PER_SEC]\n"
+	    "       loadgen register [-a ADDR] [-b SRC] -p PORT [-n NAME] "
+	    "[-P NODEPORT] [-t HOLD_SECS] [-T TIMEOUT_MS]\n"
 	    "       loadgen freeport\n"
-	    "ADDR is 127.0.0.1 (default) or ::1.\n");
+	    "ADDR is loopback (default 127.0.0.1; or ::1); another address only\n"
+	    "with BENCH_NETNS=1, inside a private network namespace, on-link.\n"
+	    "SRC is a local address to bind before each connect.\n");
 	exit(2);
 }
 
@@ -1114,9 +1230,12 @@ main(int argc, char **argv)
 		o.secs = 300;
 
 	optind = 2;
-	while ((ch = getopt(argc, argv, "a:p:n:c:t:m:T:N:k:w:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:p:n:c:t:m:T:N:k:w:P:r:")) != -1) {
 		switch (ch) {
 		case 'a': o.addr = optarg; break;
+		case 'b': o.src = optarg; break;
+		case 'r': o.reconnect = (int)parse_long(optarg, 0, 100000,
+		    "reconnects per second"); break;
 		case 'p': o.port = (int)parse_long(optarg, 1, 65535, "port");
 			break;
 		case 'n': o.name = optarg; break;

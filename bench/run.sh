@@ -4,6 +4,8 @@
 #
 #   bench/run.sh                  the default scenarios (rss lookup idle)
 #   bench/run.sh default acl      the defaults, then scenario_acl
+#   bench/run.sh all              the defaults, then every other scenario
+#                                 (bench/scenarios/*.sh: acl logging attack)
 #   bench/run.sh lookup           only the lookup scenario
 #   bench/run.sh --list           list the known scenarios
 #
@@ -29,6 +31,9 @@
 #   BENCH_PIN          1: daemons on cpu 0, loadgen on cpu 1 (default 1 when
 #                      taskset exists and there are >= 2 cpus); 0: unpinned
 #   CC                 compiler for loadgen         (default cc)
+#   RESULTS_MD         also write every figure as a markdown table there
+#   MACHINE_NOTE       a note on the host for that table
+#                      (default "N-cpu host, uname -sr")
 
 set -u
 
@@ -61,6 +66,7 @@ else
 fi
 
 DEFAULT_SCENARIOS="rss lookup idle"
+EXTRA_ORDER="acl logging attack"	# the order `all` runs them in
 NODE_NAME=bench
 
 # Targets (informational).
@@ -76,6 +82,7 @@ BIN[stock]=$EPMD_STOCK
 ARGS[secure]=$EPMD_SECURE_ARGS
 ARGS[stock]=$EPMD_STOCK_ARGS
 
+CALLER_DIR=$PWD
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/epmd-bench.XXXXXX")
 cd "$WORK" || exit 1	# nothing stray lands in the caller's directory
 BROKEN=0
@@ -86,14 +93,26 @@ CHILDREN=()		# every background process this script started
 VERDICT=
 LOOKUP=
 IDLE=
+EXIT_HOOKS=()		# functions run first on exit (netns teardown...)
+FIGURES=$WORK/figures.tsv	# scenario, figure, value, target, verdict
+: >"$FIGURES"
+RESULTS_MD=${RESULTS_MD:-}
+RESULTS_MD_ARG=$RESULTS_MD
+case $RESULTS_MD in
+""|/*) ;;
+*) RESULTS_MD=$CALLER_DIR/$RESULTS_MD ;;
+esac
 
 # --------------------------------------------------------------------------
 # Plumbing
 # --------------------------------------------------------------------------
 
 cleanup() {
-	local p
+	local p h
 	trap - EXIT INT TERM
+	for h in "${EXIT_HOOKS[@]}"; do
+		"$h"
+	done
 	for p in "${CHILDREN[@]}"; do
 		kill "$p" 2>/dev/null
 	done
@@ -158,6 +177,19 @@ verdict() {
 		SUMMARY+=("MISS  $1")
 		VERDICT=MISS
 	fi
+}
+
+# at_exit FN: run FN on exit (before the children are killed); FN must be
+# safe to run twice, as a scenario may also call it itself when done.
+at_exit() {
+	EXIT_HOOKS+=("$1")
+}
+
+# figure SCENARIO WHAT VALUE [TARGET [VERDICT]]: one row of the results
+# table (printed at the end; written to RESULTS_MD when set).
+figure() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" "${5:-}" \
+	    >>"$FIGURES"
 }
 
 # median N...: the median of the numbers given.
@@ -282,8 +314,11 @@ scenario_rss() {
 			ok=0; le "$rss" "$TARGET_RSS_KIB" && ok=1
 			verdict "idle RSS ${rss} KiB <= ${TARGET_RSS_KIB} KiB" "$ok"
 			printf '%-12s %10s   %s\n' epmd_secure "$rss" "$VERDICT"
+			figure rss "idle RSS, epmd_secure (KiB)" "$rss" \
+			    "<= $TARGET_RSS_KIB" "$VERDICT"
 		else
 			printf '%-12s %10s   %s\n' "stock epmd" "$rss" "(reference)"
+			figure rss "idle RSS, stock epmd (KiB)" "$rss"
 		fi
 	done
 	echo
@@ -344,6 +379,10 @@ scenario_lookup() {
 		printf '%5s | %9.0f %7.0f %7.0f %5s | %9.0f %7.0f %7.0f %5s | %6s %11s  %s\n' \
 		    "$c" "$rs" "$p50a" "$p99a" "$ea" "$rt" "$p50b" "$p99b" "$eb" \
 		    "$ratio" "($range)" "$VERDICT"
+		figure lookup "c=$c: lookups/s epmd_secure / stock (p99 us)" \
+		    "$(printf '%.0f / %.0f (%.0f / %.0f us)' "$rs" "$rt" "$p99a" "$p99b")"
+		figure lookup "c=$c: ratio epmd_secure/stock (round range)" \
+		    "$ratio ($range)" ">= $TARGET_RATIO" "$VERDICT"
 	done
 	echo "(medians over the rounds of: replies 'w 0' per second, p50 and p99 latency;"
 	echo " ratio = median of the per-round ours/stock ratios (range: lowest-highest round,"
@@ -377,6 +416,13 @@ scenario_idle() {
 		printf '%-12s %11s %9s %9s %11s %8s   %s\n' "$name" "$held/$IDLE_CONNS" \
 		    "$(kv "$IDLE" rss0)" "$(kv "$IDLE" rss1)" \
 		    "$(kv "$IDLE" fds0)->$(kv "$IDLE" fds1)" "$per" "$verd"
+		if [ "$l" = secure ]; then
+			figure idle "$name: held / KiB per conn (RSS $(kv "$IDLE" rss0)->$(kv "$IDLE" rss1) KiB)" \
+			    "$held/$IDLE_CONNS, $per" "<= $TARGET_CONN_KIB KiB/conn" "$verd"
+		else
+			figure idle "$name: held / KiB per conn (RSS $(kv "$IDLE" rss0)->$(kv "$IDLE" rss1) KiB)" \
+			    "$held/$IDLE_CONNS, $per"
+		fi
 	done
 	echo "(held = connections still open once the count settled; KiB/conn = (RSS1 - RSS0) / held;"
 	echo " stock epmd uses select() and closes every connection whose fd >= FD_SETSIZE)"
@@ -409,6 +455,16 @@ for s in "$@"; do
 	if [ "$s" = default ]; then
 		# shellcheck disable=SC2206
 		SCENARIOS+=($DEFAULT_SCENARIOS)
+	elif [ "$s" = all ]; then
+		# The defaults, then the others in EXTRA_ORDER, then any more.
+		# shellcheck disable=SC2206
+		SCENARIOS+=($DEFAULT_SCENARIOS)
+		for x in $EXTRA_ORDER $(list_scenarios); do
+			case " $DEFAULT_SCENARIOS ${SCENARIOS[*]} " in
+			*" $x "*) ;;
+			*) declare -F "scenario_$x" >/dev/null && SCENARIOS+=("$x") ;;
+			esac
+		done
 	elif declare -F "scenario_$s" >/dev/null; then
 		SCENARIOS+=("$s")
 	else
@@ -457,5 +513,29 @@ echo "== Summary (informational; figures never fail the run)"
 for line in "${SUMMARY[@]}"; do
 	echo "  $line"
 done
-echo "  targets: $PASSES met, $MISSES missed; scenarios took $(( $(date +%s) - START ))s"
+ELAPSED=$(( $(date +%s) - START ))
+echo "  targets: $PASSES met, $MISSES missed; scenarios took ${ELAPSED}s"
+
+# results_md: every figure as one markdown table.
+results_md() {
+	echo "# epmd_secure benchmark results"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- machine: ${MACHINE_NOTE:-$(nproc)-cpu host}; $(uname -sr); fd hard limit $(ulimit -Hn); $PINNED"
+	echo "- command: \`${RUN_CMD}\`"
+	echo "- scenarios: ${SCENARIOS[*]} (took ${ELAPSED}s); targets: $PASSES met, $MISSES missed"
+	echo "- epmd_secure: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (+ local changes)'); stock: ${BIN[stock]}"
+	echo
+	echo "| scenario | figure | value | target | verdict |"
+	echo "|---|---|---|---|---|"
+	awk -F '\t' '{ gsub(/\|/, "\\|"); printf("| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5) }' "$FIGURES"
+}
+RUN_CMD=${RUN_CMD:-${MACHINE_NOTE:+MACHINE_NOTE=\"$MACHINE_NOTE\" }${RESULTS_MD_ARG:+RESULTS_MD=$RESULTS_MD_ARG }bench/run.sh $*}
+echo
+echo "== Figures"
+awk -F '\t' '{ printf("  %-8s %-62s %-28s %-12s %s\n", $1, $2, $3, $4, $5) }' "$FIGURES"
+if [ -n "$RESULTS_MD" ]; then
+	results_md >"$RESULTS_MD" || broken "cannot write $RESULTS_MD"
+	echo "  (written to $RESULTS_MD)"
+fi
 exit 0
