@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,8 +444,21 @@ bare(const char *v)
 static void
 split_addr(const struct sockaddr *sa, char *addr, size_t alen, long *port)
 {
-	char	 s[UTIL_ADDRSTRLEN], *colon;
+	char			 s[UTIL_ADDRSTRLEN], *colon;
+	struct sockaddr_in	 sin;
+	const struct sockaddr_in6 *sin6;
 
+	/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
+	if (sa->sa_family == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = sin6->sin6_port;
+			memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+			sa = (const struct sockaddr *)&sin;
+		}
+	}
 	util_sockaddr_str(sa, s, sizeof(s));
 	*port = -1;
 	if ((colon = strrchr(s, ':')) != NULL && sa->sa_family != AF_UNSPEC) {
@@ -585,12 +600,27 @@ log_counters(size_t conns, size_t nodes)
 	emit(LOG_INFO, msg, "EPMD_EVENT=counters\n");
 }
 
+/*
+ * Until the event loop runs, warnings also go to stderr: whoever started
+ * the daemon must see why it did not start, syslog or not.
+ */
+static void
+early_stderr(int pri, const char *msg)
+{
+	if (L.base == NULL && pri <= LOG_WARNING &&
+	    L.cfg.target != LOG_TARGET_STDERR) {
+		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
+		fflush(stderr);
+	}
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	char	 msg[RECORD_MAX / 2];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	early_stderr(pri, msg);
 	emit(pri, msg, NULL);
 }
 
@@ -604,6 +634,7 @@ vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	early_stderr(pri, msg);
 	emit(pri, msg, NULL);
 }
 

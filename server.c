@@ -168,7 +168,8 @@ server_bind(struct server *s)
 		if (listen_on(s, s->cfg.addresses[i]) == 0)
 			continue;
 		if (errno == EADDRINUSE) {
-			log_warnx("port %u on %s is already in use",
+			/* Not a warning: erl starts us whenever it starts. */
+			log_info("port %u on %s is already in use",
 			    (unsigned)s->cfg.port, s->cfg.addresses[i]);
 			return SERVER_BIND_IN_USE;
 		}
@@ -191,7 +192,7 @@ server_bind(struct server *s)
 		    (unsigned)s->cfg.port, strerror(errno));
 	}
 	if (in_use && s->cfg.naddresses == 0) {
-		log_warnx("port %u is already in use", (unsigned)s->cfg.port);
+		log_info("port %u is already in use", (unsigned)s->cfg.port);
 		return SERVER_BIND_IN_USE;
 	}
 	if (s->nlisteners == 0) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -77,7 +78,7 @@ systemd_listen_fds(int *fds, size_t max, size_t *n)
 	}
 	count = sd.listen_fds(1);
 	if (count < 0) {
-		log_warnx("-systemd: sd_listen_fds failed");
+		log_warnx("-systemd: sd_listen_fds: %s", strerror(-count));
 		return -1;
 	}
 	if (count == 0) {

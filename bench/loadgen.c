@@ -6,7 +6,8 @@
  * (127.0.0.0/8, ::1), or -- when the environment has BENCH_NETNS=1, set by a
  * bench scenario that created a private network namespace -- to an address
  * given with -a that is on-link (a connected route, no gateway) inside a
- * network namespace other than PID 1's, where no default route exists.
+ * bench namespace (/run/netns/epmdbench-*, not PID 1's), where no default
+ * route exists.
  * Every loop is bounded in count and in time.  Prints figures, one
  * machine-readable "key=value" line per result; never judges them.
  *
@@ -27,6 +28,7 @@
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -160,20 +162,46 @@ is_loopback(const struct sockaddr_storage *ss)
 	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
-/* 1 if this process is in a network namespace other than PID 1's. */
+/*
+ * 1 if this process is in a bench test namespace: one that `ip netns add`
+ * bound at /run/netns/epmdbench-* (the prefix bench/scenarios use), and,
+ * where PID 1's namespace can be read, not that one.
+ */
+#define NETNS_DIR	"/run/netns"
+#define NETNS_PREFIX	"epmdbench-"
+
 static int
 in_private_netns(void)
 {
-	char	self[64], init[64];
-	ssize_t	a, b;
+	struct stat	 self, st;
+	char		 path[512], a[64], b[64];
+	DIR		*d;
+	struct dirent	*e;
+	ssize_t		 na, nb;
+	int		 found = 0;
 
-	a = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
-	b = readlink("/proc/1/ns/net", init, sizeof(init) - 1);
-	if (a <= 0 || b <= 0)
+	if (stat("/proc/self/ns/net", &self) == -1)
 		return 0;
-	self[a] = '\0';
-	init[b] = '\0';
-	return strcmp(self, init) != 0;
+	na = readlink("/proc/self/ns/net", a, sizeof(a) - 1);
+	nb = readlink("/proc/1/ns/net", b, sizeof(b) - 1);
+	if (na > 0 && nb > 0) {
+		a[na] = '\0';
+		b[nb] = '\0';
+		if (strcmp(a, b) == 0)
+			return 0;
+	}
+	if ((d = opendir(NETNS_DIR)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, NETNS_PREFIX, strlen(NETNS_PREFIX)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NETNS_DIR, e->d_name);
+		if (stat(path, &st) == 0 && st.st_dev == self.st_dev &&
+		    st.st_ino == self.st_ino)
+			found = 1;
+	}
+	closedir(d);
+	return found;
 }
 
 /* Decode n bytes of hex (as /proc/net/ipv6_route prints them). */
@@ -329,8 +357,9 @@ target_addr(const struct opts *o, struct sockaddr_storage *ss)
 		die("address must be loopback (127.0.0.0/8 or ::1); others "
 		    "only with BENCH_NETNS=1 inside a test network namespace");
 	if (!in_private_netns())
-		die("BENCH_NETNS=1 but this is not a private network "
-		    "namespace: refusing a non-loopback address");
+		die("BENCH_NETNS=1 but this is not a bench network namespace "
+		    "(" NETNS_DIR "/" NETNS_PREFIX "*): refusing a non-loopback "
+		    "address");
 	if ((why = route_check(ss)) != NULL) {
 		fprintf(stderr, "loadgen: refusing %s: %s\n", o->addr, why);
 		exit(2);
@@ -1193,7 +1222,7 @@ usage(void)
 	    "[-P NODEPORT] [-t HOLD_SECS] [-T TIMEOUT_MS]\n"
 	    "       loadgen freeport\n"
 	    "ADDR is loopback (default 127.0.0.1; or ::1); another address only\n"
-	    "with BENCH_NETNS=1, inside a private network namespace, on-link.\n"
+	    "with BENCH_NETNS=1, inside /run/netns/epmdbench-*, on-link.\n"
 	    "SRC is a local address to bind before each connect.\n");
 	exit(2);
 }

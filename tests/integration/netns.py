@@ -437,9 +437,11 @@ class Agent:
             raise Fail("agent %s: %r: %s" % (self.name, self.pending.get("op"), r["error"]))
         return r
 
-    def call(self, timeout=AGENT_TIMEOUT, **cmd):
+    def call(self, within=AGENT_TIMEOUT, **cmd):
+        """Send cmd and wait up to `within` seconds for the answer (a
+        "timeout" key in cmd is the agent's socket timeout)."""
         self.send(**cmd)
-        return self.result(timeout)
+        return self.result(within)
 
     def stop(self):
         if self.proc.poll() is None:

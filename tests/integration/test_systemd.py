@@ -10,19 +10,21 @@ mode 600 unless a part says why not.
 Parts:
   * units: `systemd-analyze verify` on the shipped service, socket and the
     cluster drop-in example (ExecStart rewritten to the built binary, which
-    verify requires to exist; --man=no). Clean means exit 0 and no output at
-    all, because verify exits 0 on an unknown directive and only warns: copies
-    with an unknown key in each file, and with a missing ExecStart binary, must
-    fail the same check. `systemd-analyze security --offline=true` on the
-    service: overall exposure <= 1.5, also through --threshold (tenths), with
-    a bare unit as the negative control. The daemon accepts the unit's
-    ExecStart arguments (-t), and the socket's port is the config's port (the
-    port in NAMES replies comes from the config, not from the sockets).
+    verify requires to exist; MANPATH set to the repository's man pages, so
+    Documentation= is checked). Clean means exit 0 and no output at all,
+    because verify exits 0 on an unknown directive and only warns: copies
+    with an unknown key or section, a missing man page, or a missing
+    ExecStart binary must fail the same check. `systemd-analyze security
+    --offline=true` on the service: overall exposure <= 1.5, also through
+    --threshold (tenths), with a bare unit as the negative control. The
+    daemon accepts the unit's ExecStart arguments (-t); the sockets are on
+    loopback and all on one port, drop-in example included.
   * -systemd without usable sockets: exit 1 and a message on stderr, with -d
     and with the default log target (syslog, its socket absent); LISTEN_PID
     of another process; a UDP, a non-listening TCP and an AF_UNIX socket.
   * activation on 127.0.0.1 and [::1]: a real erl node registers through the
-    inherited sockets and is listed by raw NAMES / PORT_PLEASE2 over ::1; with
+    inherited sockets and is listed by raw NAMES / PORT_PLEASE2 over ::1 (the
+    NAMES header is the sockets' port, not the config's 4369); with
     an ACL allowing only ::1, NAMES from 127.0.0.1 is closed with no bytes and
     PORT_PLEASE2 gets w 1; after SIGHUP with 127.0.0.0/8 allowed, 127.0.0.1
     gets answers too.
@@ -170,7 +172,8 @@ def poll_names(port, addr, pred, what):
 def port_please_record(port, name, addr):
     """The node's port from PORT_PLEASE2 over addr, or None for w 1."""
     raw = epmdtest.port_please(port, name, addr)
-    check(raw[:1] == b"w" and len(raw) >= 2, "PORT_PLEASE2 %s over %s: reply %r" % (name, addr, raw))
+    check(raw[:1] == b"w" and len(raw) >= 2,
+          "PORT_PLEASE2 %s over %s: reply %r" % (name, addr, raw))
     if raw[1] != 0:
         check(raw == b"w\x01", "PORT_PLEASE2 %s over %s: not-found reply %r" % (name, addr, raw))
         return None
@@ -443,18 +446,35 @@ def unit_copy(dst, exec_path, mangle=None):
     return [os.path.join(dst, "epmd_secure.service"), os.path.join(dst, "epmd_secure.socket")]
 
 
-def verify(paths):
+def man_tree(dst):
+    """A MANPATH holding the repository's pages (man/NAME.SECTION), so that
+    verify checks the units' Documentation=man:... against them; None if
+    man(1) is not installed (verify then runs with --man=no)."""
+    if not epmdtest.have("man"):
+        return None
+    for page in os.listdir(os.path.join(ROOT, "man")):
+        m = re.fullmatch(r".+\.([1-9])", page)
+        if m:
+            d = os.path.join(dst, "man" + m.group(1))
+            os.makedirs(d, exist_ok=True)
+            os.symlink(os.path.join(ROOT, "man", page), os.path.join(d, page))
+    return dst
+
+
+def verify(paths, manpath):
     """(clean, status, output): clean is exit 0 and nothing printed at all."""
-    rc, out, err = run([ANALYZE, "verify", "--man=no"] + paths, cwd="/")
+    argv = [ANALYZE, "verify"] + (["--man=no"] if manpath is None else []) + paths
+    rc, out, err = run(argv, cwd="/", env=clean_env({"MANPATH": manpath or ""}))
     text = (out + err).strip()
     return rc == 0 and text == "", rc, text
 
 
 def part_units_verify(logdir, binary):
     base = os.path.join(logdir, "units")
-    clean, rc, text = verify(unit_copy(os.path.join(base, "ok"), binary))
-    check(clean, "systemd-analyze verify on the shipped units (ExecStart -> %s): exit %d, "
-          "output:\n%s" % (binary, rc, text))
+    manpath = man_tree(os.path.join(logdir, "man"))
+    clean, rc, text = verify(unit_copy(os.path.join(base, "ok"), binary), manpath)
+    check(clean, "systemd-analyze verify on the shipped units (ExecStart -> %s, MANPATH=%s): "
+          "exit %d, output:\n%s" % (binary, manpath, rc, text))
 
     def add(file_name, section, line):
         def mangle(name, text):
@@ -466,22 +486,28 @@ def part_units_verify(logdir, binary):
         return mangle
 
     broken = [
-        ("unknown directive in the service", add("epmd_secure.service", "Service",
+        ("an unknown directive in the service", add("epmd_secure.service", "Service",
                                                   "ProtectSytem=strict")),
-        ("unknown directive in the socket", add("epmd_secure.socket", "Socket",
+        ("an unknown directive in the socket", add("epmd_secure.socket", "Socket",
                                                  "ListenStrem=127.0.0.1:4369")),
-        ("unknown directive in the drop-in", add("epmd_secure.socket.d/cluster.conf", "Socket",
+        ("an unknown directive in the drop-in", add("epmd_secure.socket.d/cluster.conf", "Socket",
                                                   "FreeBnd=yes")),
-        ("unknown section in the service",
+        ("an unknown section in the service",
          lambda n, t: t.replace("[Install]", "[Instal]") if n == "epmd_secure.service" else t),
     ]
+    if manpath is not None:
+        broken.append(("a Documentation= page that does not exist",
+                       add("epmd_secure.socket", "Unit", "Documentation=man:epmd_secure(7)")))
     for i, (what, mangle) in enumerate(broken):
-        clean, rc, text = verify(unit_copy(os.path.join(base, "bad%d" % i), binary, mangle))
-        check(not clean, "verify check is not meaningful: a copy with an %s passed it" % what)
+        clean, rc, text = verify(unit_copy(os.path.join(base, "bad%d" % i), binary, mangle),
+                                 manpath)
+        check(not clean, "verify check is not meaningful: a copy with %s passed it" % what)
     if not os.path.exists(UNIT_BINARY):
-        clean, rc, text = verify(unit_copy(os.path.join(base, "noexec"), UNIT_BINARY))
+        clean, rc, text = verify(unit_copy(os.path.join(base, "noexec"), UNIT_BINARY), manpath)
         check(not clean, "verify passed a service whose ExecStart binary %s does not exist"
               % UNIT_BINARY)
+    if manpath is None:
+        return "man(1) not installed: Documentation= not checked"
 
 
 def exposure(path, threshold=None):
@@ -534,17 +560,21 @@ def part_units_args(logdir, binary):
     check(rc == 0 and "configuration OK" in out,
           "`%s -acl %s -t` (the unit's ExecStart): exit %d, stdout %r, stderr %r"
           % (" ".join(args), acl, rc, out, err))
-    # The port in NAMES replies is the config's: the socket must listen on it.
-    with open(SHIPPED_CONF) as f:
-        m = re.search(r"^port\s+(\d+)", f.read(), re.M)
-    conf_port = int(m.group(1)) if m else 4369
+    # Loopback only by default; one port everywhere, drop-in included, as
+    # NAMES reports one port (the first socket's) and Erlang checks it.
     listens = unit_values(sock, "Socket", "ListenStream")
     check(listens, "%s: no ListenStream=" % SOCKET)
+    ports = set()
     for ls in listens:
         m = re.fullmatch(r"(127\.0\.0\.1|\[::1\]):(\d+)", ls)
         check(m is not None, "%s: ListenStream=%s is not a loopback address:port" % (SOCKET, ls))
-        check(int(m.group(2)) == conf_port, "%s: ListenStream=%s, but %s says port %d"
-              % (SOCKET, ls, SHIPPED_CONF, conf_port))
+        ports.add(int(m.group(2)))
+    for ls in unit_values(read_unit(DROPIN), "Socket", "ListenStream"):
+        m = re.fullmatch(r".*:(\d+)", ls)
+        check(m is not None, "%s: ListenStream=%s has no port" % (DROPIN, ls))
+        ports.add(int(m.group(1)))
+    check(ports == {4369}, "the socket unit and its drop-in example listen on ports %r, "
+          "want 4369 only" % sorted(ports))
 
 
 # ---------------------------------------------------------------- -systemd without sockets
@@ -616,9 +646,11 @@ def part_no_sockets(logdir, binary):
 def part_activation_loopback(logdir, binary):
     conf, acl = os.path.join(logdir, "lo.conf"), os.path.join(logdir, "lo.acl")
     write_file(acl, "allow ::1\ndeny 0.0.0.0/0\n")
+    # The config's port differs from the sockets': NAMES must report the
+    # sockets' port (epmd_secure(8), -systemd).
     act, port = start_activated(
         logdir, "activated-lo", ["127.0.0.1:%d", "[::1]:%d"],
-        lambda p: write_conf(conf, p, acl),
+        lambda p: write_conf(conf, 4369 if p != 4369 else 4370, acl),
         [binary, "-systemd", "-config", conf, "-acl", acl, "-d"])
     node = None
     try:
@@ -633,7 +665,8 @@ def part_activation_loopback(logdir, binary):
         node.wait_ready()
         hdr, listed = poll_names(port, "::1", lambda d: "lo_b" in d,
                                  "erl node lo_b listed by NAMES over ::1")
-        check(hdr == port, "NAMES header port %d, want %d (config port)" % (hdr, port))
+        check(hdr == port, "NAMES header port %d, want the inherited sockets' port %d "
+              "(the config says another)" % (hdr, port))
         check(set(listed) == {"lo_b"}, "NAMES over ::1 lists %r, want only lo_b" % listed)
         dist = listed["lo_b"]
         check(port_please_record(port, "lo_b", "::1") == dist,
@@ -674,7 +707,7 @@ def part_activation_dualstack(logdir, binary):
     write_file(acl, "allow 127.0.0.0/8\ndeny ::/0\n")
     act, port = start_activated(
         logdir, "activated-ds", ["%d"],
-        lambda p: write_conf(conf, p, acl),
+        lambda p: write_conf(conf, 4369 if p != 4369 else 4370, acl),
         [binary, "-systemd", "-config", conf, "-acl", acl, "-d"])
     nodes, reg = [], None
     try:
@@ -690,6 +723,8 @@ def part_activation_dualstack(logdir, binary):
               "ALIVE2 from 127.0.0.1 over the dual-stack socket (peer ::ffff:127.0.0.1, local) "
               "got %r, want v 0 + creation" % reply)
         hdr, listed = names_at(port, "127.0.0.1")
+        check(hdr == port,
+              "NAMES header port %d, want the inherited socket's port %d" % (hdr, port))
         check(listed == {"ds_raw": 5099},
               "NAMES from 127.0.0.1 (mapped; allow 127.0.0.0/8) lists %r, want ds_raw" % listed)
         check(port_please_record(port, "ds_raw", "127.0.0.1") == 5099,
@@ -785,13 +820,20 @@ def part_notify_plain(logdir, binary):
     write_file(acl, "allow 127.0.0.0/8\nallow ::1\n")
     path = os.path.join(logdir, "notify-plain.sock")
     notify = NotifySocket(path)
-    port = epmdtest.free_port_dual()
-    write_conf(conf, port, acl)
-    d = epmdtest.Daemon(binary=binary, port=port, logdir=logdir, name="notify-plain", wait=False,
-                        args=("-config", conf, "-acl", acl, "-d"),
-                        env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": str(WATCHDOG_USEC),
-                             "EPMDTEST_TAG": erl.TAG})
-    erl.OUR_POPEN_PIDS.add(d.proc.pid)
+    for attempt in range(BIND_ATTEMPTS):
+        port = epmdtest.free_port_dual()
+        write_conf(conf, port, acl)
+        d = epmdtest.Daemon(binary=binary, port=port, logdir=logdir, name="notify-plain",
+                            wait=False, args=("-config", conf, "-acl", acl, "-d"),
+                            env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": str(WATCHDOG_USEC),
+                                 "EPMDTEST_TAG": erl.TAG})
+        erl.OUR_POPEN_PIDS.add(d.proc.pid)
+        # The port taken in between: the daemon leaves quietly, as stock does.
+        poll(lambda: notify.snapshot() or d.proc.poll() is not None, START_TIMEOUT,
+             "plain -port: READY=1 or exit", lambda: "; log:\n%s" % d.logtext())
+        if notify.snapshot() or "already in use" not in d.logtext():
+            break
+        d.stop()
 
     def wait_exit():
         try:
@@ -945,7 +987,13 @@ def part_sandbox(logdir, binary):
     for tool in ("unshare", "setpriv"):
         if not epmdtest.have(tool):
             return "not run: %s not installed" % tool
-    use_strace = epmdtest.have("strace")
+    wrap = ["unshare", "--net", "--", "setpriv", "--reuid=65534", "--regid=65534",
+            "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+    rc, _, err = run(wrap + ["true"])
+    if rc != 0:
+        return "not run: `%s true` fails here: %s" % (" ".join(wrap), err.strip())
+    use_strace = epmdtest.have("strace") and run(["strace", "-f", "-qq", "-o", os.devnull,
+                                                  "true"])[0] == 0
     unit = read_unit(SERVICE)
     argv = shlex.split(unit_values(unit, "Service", "ExecStart")[0])
 
@@ -964,8 +1012,6 @@ def part_sandbox(logdir, binary):
     os.chmod(syslog_path, 0o666)
     trace = os.path.join(logdir, "sandbox.strace") if use_strace else None
     args = [binary] + [conf if a == "/etc/epmd_secure/epmd_secure.conf" else a for a in argv[1:]]
-    wrap = ["unshare", "--net", "--", "setpriv", "--reuid=65534", "--regid=65534",
-            "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
     act, port = start_activated(
         logdir, "sandbox", ["127.0.0.1:%d", "[::1]:%d"],
         lambda p: write_conf(conf, p, acl, "log_target syslog\n", 0o644),
@@ -1019,7 +1065,7 @@ def part_sandbox(logdir, binary):
               "sandbox: syslog records from inside the private namespace: %r" % records)
 
         if not use_strace:
-            return "ran without strace (not installed): system calls not checked"
+            return "ran without strace (missing or not permitted): system calls not checked"
         problems, used = check_trace(trace, os.path.realpath(binary), pid, unit,
                                      syscall_groups())
         check(not problems, "sandbox: the daemon does what the unit forbids (trace %s):\n    %s"
