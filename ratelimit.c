@@ -210,8 +210,10 @@ rl_take(struct rl_table *t, const struct acl_addr *k, uint64_t now,
 		add = now - s->refilled_ms;
 		if (add > cap)
 			add = cap;
-		add *= rate;
-		s->mtokens = s->mtokens + add > cap ? cap : s->mtokens + add;
+		if (rate > 0 && add > (cap - s->mtokens) / rate)
+			s->mtokens = cap;
+		else
+			s->mtokens += add * rate;
 		s->refilled_ms = now;
 	}
 	if (s->mtokens < 1000)
@@ -277,7 +279,8 @@ rl_summarise(struct rl_table *t, uint64_t now, uint64_t interval,
 
 	for (i = 0; i < t->nbuckets; i++)
 		for (s = t->buckets[i]; s != NULL; s = s->hnext) {
-			if (!s->in_window || now - s->window_ms < interval)
+			if (!s->in_window || now < s->window_ms ||
+			    now - s->window_ms < interval)
 				continue;
 			for (total = 0, k = 0; k < RL_NKINDS; k++)
 				total += s->refusals[k];

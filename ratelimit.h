@@ -9,7 +9,8 @@
  *
  * The table has a fixed maximum number of sources. When it is full, the
  * least recently seen source without open connections is forgotten
- * (its bucket starts full again if it comes back). Sources with open
+ * (its bucket starts full again if it comes back, and refusals it had
+ * not yet had summarised are lost from the summaries). Sources with open
  * connections are never evicted; if every entry has some, a new source is
  * refused (RL_FULL). The hash is seeded by the caller so that an attacker
  * cannot choose addresses that collide.

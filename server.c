@@ -55,6 +55,8 @@ struct server {
 	size_t			 nlisteners;
 	struct event		*backoff;
 	int			 paused;
+	int			 exhausted;	/* an EMFILE episode is on */
+	unsigned long		 pauses;
 	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event		*counters;
 	struct event		*watchdog;
@@ -347,6 +349,12 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		fd = accept4(lfd, (struct sockaddr *)&peer, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1) {
+			if (s->exhausted) {
+				log_event(LOG_NOTICE, "event=fd_recovered "
+				    "conns=%zu pauses=%lu", s->nconns,
+				    s->pauses);
+				s->exhausted = 0;
+			}
 			admit(s, l, fd, (struct sockaddr *)&peer, len);
 			continue;
 		}
@@ -361,10 +369,15 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		case ENFILE:
 		case ENOBUFS:
 		case ENOMEM:
-			if (!s->paused)
+			/* One record per episode, not one per pause. */
+			if (!s->exhausted) {
 				log_event(LOG_WARNING, "event=fd_exhausted "
 				    "error=\"%s\" conns=%zu pause_ms=%d",
 				    strerror(e), s->nconns, ACCEPT_BACKOFF_MS);
+				s->exhausted = 1;
+				s->pauses = 0;
+			}
+			s->pauses++;
 			listeners_enable(s, 0);
 			evtimer_add(s->backoff, &tv);
 			return;

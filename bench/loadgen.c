@@ -12,7 +12,7 @@
  * machine-readable "key=value" line per result; never judges them.
  *
  *   loadgen lookup   [-a ADDR] [-b SRC] -p PORT [-n NAME] [-c CLIENTS]
- *                    [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS]
+ *                    [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS] [-R PER_SEC]
  *   loadgen idle     [-a ADDR] [-b SRC] -p PORT [-N CONNS] [-t HOLD_SECS]
  *                    [-k INFLIGHT] [-T CONNECT_TIMEOUT_MS] [-w CONNECT_SECS]
  *                    [-r RECONNECTS_PER_SEC]
@@ -22,6 +22,8 @@
  *
  * -b SRC binds the source address before every connect.  -r (idle) reopens
  * connections the server closes during the hold, at most that many a second.
+ * -R (lookup) paces the clients: at most PER_SEC lookups started a second
+ * (a legit host with a steady need), instead of a closed loop.
  *
  * Build: cc -O2 -Wall -Wextra -o bench/loadgen bench/loadgen.c
  */
@@ -59,6 +61,7 @@ struct opts {
 	const char	*addr;
 	const char	*src;		/* -b: source address, or NULL */
 	int		 reconnect;	/* -r: reopens per second, 0 off */
+	double		 pace;		/* -R: lookups started per second, 0 off */
 	int		 port;
 	const char	*name;
 	int		 clients;
@@ -554,7 +557,8 @@ mode_lookup(const struct opts *o)
 	long			 e_connect = 0, e_reset = 0, e_timeout = 0;
 	long			 e_short = 0, e_bad = 0, resets_after = 0;
 	long			 active = 0;
-	uint64_t		 t0, deadline, end, tmo;
+	uint64_t		 t0, deadline, end, tmo, last_tick;
+	double			 tokens = 1.0;
 	int			 ep, i;
 	char			 rbuf[REPLY_BUF];
 
@@ -575,6 +579,7 @@ mode_lookup(const struct opts *o)
 	tmo = (uint64_t)o->timeout_ms * 1000u;
 	t0 = now_us();
 	deadline = t0 + (uint64_t)(o->secs * 1e6);
+	last_tick = t0;
 
 	for (i = 0; i < o->clients; i++)
 		cl[i].fd = -1;
@@ -582,6 +587,20 @@ mode_lookup(const struct opts *o)
 	for (;;) {
 		uint64_t	now = now_us();
 		int		n, k;
+
+		/*
+		 * -R: a token per request, refilled at the pace; at most 20 ms
+		 * worth kept, so a client that falls behind does not catch up
+		 * with a burst: what it could not start is lost.
+		 */
+		if (o->pace > 0) {
+			double cap = o->pace * 0.02 < 2.0 ? 2.0 : o->pace * 0.02;
+
+			tokens += (double)(now - last_tick) / 1e6 * o->pace;
+			if (tokens > cap)
+				tokens = cap;
+			last_tick = now;
+		}
 
 		/* Start a request on every idle client while allowed. */
 		for (i = 0; i < o->clients; i++) {
@@ -594,6 +613,11 @@ mode_lookup(const struct opts *o)
 			if (stop_flag || now >= deadline ||
 			    started >= o->maxcount)
 				break;
+			if (o->pace > 0) {
+				if (tokens < 1.0)
+					break;
+				tokens -= 1.0;
+			}
 			started++;
 			c->start = now_us();
 			c->got = 0;
@@ -610,11 +634,13 @@ mode_lookup(const struct opts *o)
 				die_errno("epoll_ctl add");
 			active++;
 		}
-		if (active == 0)
+		if (active == 0 && (o->pace <= 0 || stop_flag ||
+		    now_us() >= deadline || started >= o->maxcount))
 			break;
 
+		/* Paced: wake up in time for the next token. */
 		n = epoll_wait(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])),
-		    10);
+		    o->pace > 0 ? 1 : 10);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -1214,7 +1240,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen lookup   [-a ADDR] [-b SRC] -p PORT [-n NAME] "
-	    "[-c CLIENTS] [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS]\n"
+	    "[-c CLIENTS] [-t SECS] [-m MAXCOUNT] [-T TIMEOUT_MS] [-R PER_SEC]\n"
 	    "       loadgen idle     [-a ADDR] [-b SRC] -p PORT [-N CONNS] "
 	    "[-t HOLD_SECS] [-k INFLIGHT] [-T CONNECT_TIMEOUT_MS] "
 	    "[-w CONNECT_SECS] [-r RECONNECTS_PER_SEC]\n"
@@ -1259,12 +1285,14 @@ main(int argc, char **argv)
 		o.secs = 300;
 
 	optind = 2;
-	while ((ch = getopt(argc, argv, "a:b:p:n:c:t:m:T:N:k:w:P:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:p:n:c:t:m:T:N:k:w:P:r:R:")) != -1) {
 		switch (ch) {
 		case 'a': o.addr = optarg; break;
 		case 'b': o.src = optarg; break;
 		case 'r': o.reconnect = (int)parse_long(optarg, 0, 100000,
 		    "reconnects per second"); break;
+		case 'R': o.pace = (double)parse_long(optarg, 1, 1000000,
+		    "lookups per second"); break;
 		case 'p': o.port = (int)parse_long(optarg, 1, 65535, "port");
 			break;
 		case 'n': o.name = optarg; break;

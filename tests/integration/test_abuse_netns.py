@@ -659,7 +659,8 @@ def main():
         shutil.rmtree(logdir, ignore_errors=True)
         print("PASS")
         return 0
-    print("FAILED (%d): %s" % (len(failures), "; ".join("%s: %s" % f for f in failures)))
+    print("FAILED (%d): %s" % (len(failures), "; ".join(
+        w if w.startswith(sc + ":") else "%s: %s" % (sc, w) for sc, w in failures)))
     print("logs kept in %s (daemon log: %s)" % (logdir, os.path.join(logdir, "epmd_secure.log")),
           file=sys.stderr)
     return 1

@@ -95,7 +95,8 @@ fi
 # ---------------------------------------------------------------- (b)
 section "(b) every flag in epmd_secure(8), every config keyword in epmd_secure.conf(5)"
 usage=$("$src/epmd_secure" -h 2>&1)
-check "epmd_secure -h exits 0" "$src/epmd_secure" -h >/dev/null 2>&1
+rc=$?
+check "epmd_secure -h exits 0" test "$rc" -eq 0
 # Flags: a dash and a lower-case word at the start of a line or after a
 # space, '[' or '|' ("comma- or space-separated" is no flag).
 flags=$(printf '%s\n' "$usage" | grep -oE '(^|[][ |])-[a-z][a-z_]*' |
