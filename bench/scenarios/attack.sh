@@ -24,10 +24,18 @@
 #      Target (epmd_secure) >= 0.9.
 #   b. a full-speed lookup flood (ATTACK_FLOOD_CLIENTS concurrent) from the
 #      allowed flooder: legit B's lookups/s under flood / unloaded.
-#      Target (epmd_secure) >= 0.8.  epmd_secure's rate limit is set from a
-#      probe of legit A's unloaded rate: ratelimit_rate = ratelimit_burst =
-#      probe x ATTACK_RL_MARGIN, rounded up to 100 (per /32), so that a
-#      legit host is not limited at its own rate; the flooder is.
+#      Target (epmd_secure) >= 0.8.  Two legit clients:
+#      closed: ATTACK_LEGIT_CLIENTS closed-loop client(s), as fast as the
+#         daemon answers.  epmd_secure's rate limit comes from a probe of
+#         that rate: ratelimit_rate = ratelimit_burst = probe x
+#         ATTACK_RL_MARGIN, rounded up to 100 (per /32), so the legit host
+#         is not limited at its own rate -- which lets the flooder have as
+#         much, and a closed-loop client alone uses a large share of the
+#         daemon's cpu: the daemon is shared, not protected.
+#      paced: 4 clients paced at ATTACK_PACE lookups/s (a host with a steady
+#         need); ratelimit_rate = ratelimit_burst = 2 x ATTACK_PACE.  Its
+#         served rate and p99 latency under flood are what a real
+#         neighbour of an abusive host would see.
 #   c. ATTACK_MANY_CONNS idle connections from ATTACK_MANY_SOURCES sources:
 #      the daemon stays up, a registration from loopback in the server
 #      namespace still works, peak RSS (VmHWM) under 64 MiB.  epmd_secure
@@ -47,8 +55,10 @@ ATTACK_FLOOD_CLIENTS=${ATTACK_FLOOD_CLIENTS:-8}
 ATTACK_MANY_CONNS=${ATTACK_MANY_CONNS:-15000}
 ATTACK_MANY_SOURCES=${ATTACK_MANY_SOURCES:-6}
 ATTACK_LEGIT_CLIENTS=${ATTACK_LEGIT_CLIENTS:-1}
-ATTACK_SECS=${ATTACK_SECS:-2}
-ATTACK_RL_MARGIN=${ATTACK_RL_MARGIN:-2}
+ATTACK_SECS=${ATTACK_SECS:-1.5}
+ATTACK_CYCLES=${ATTACK_CYCLES:-2}
+ATTACK_RL_MARGIN=${ATTACK_RL_MARGIN:-1.5}
+ATTACK_PACE=${ATTACK_PACE:-500}
 ATTACK_NICE=${ATTACK_NICE:-0}
 ATTACK_LABELS=${ATTACK_LABELS:-"secure stock"}
 TARGET_ATTACK_IDLE=0.9
@@ -108,6 +118,7 @@ attack_setup() {
 	done
 	ip -n "$A_NS_SRV" link set veth-srv up &&
 	ip -n "$A_NS_CLI" link set veth-cli up || broken "veth up failed"
+	attack_prefixes
 	tries=100
 	until ip -n "$A_NS_SRV" -o link show veth-srv | grep -q LOWER_UP &&
 	    ip -n "$A_NS_CLI" -o link show veth-cli | grep -q LOWER_UP; do
@@ -118,35 +129,34 @@ attack_setup() {
 	return 0
 }
 
-# in_srv CMD...: run in the server namespace, pinned as load.
-in_srv() {
-	ip netns exec "$A_NS_SRV" "${PIN_LOAD[@]}" "$@"
+# Command prefixes (arrays, so that "${X[@]}" cmd & gives cmd's own pid:
+# a shell function run in the background would be a subshell, and killing
+# it would leave loadgen running).  Set by attack_setup.
+IN_SRV=()	# in the server namespace, pinned as load
+IN_CLI=()	# in the client namespace, loadgen may dial 198.18.0.0/24
+ATTACKER=()	# as IN_CLI, at nice ATTACK_NICE
+
+attack_prefixes() {
+	IN_SRV=(ip netns exec "$A_NS_SRV" "${PIN_LOAD[@]}")
+	IN_CLI=(ip netns exec "$A_NS_CLI" env BENCH_NETNS=1 "${PIN_LOAD[@]}")
+	ATTACKER=("${IN_CLI[@]}")
+	[ "$ATTACK_NICE" != 0 ] &&
+	    ATTACKER=(ip netns exec "$A_NS_CLI" env BENCH_NETNS=1 nice -n "$ATTACK_NICE" "${PIN_LOAD[@]}")
+	return 0
 }
 
-# in_cli CMD...: run in the client namespace (loadgen may dial 198.18/24).
-in_cli() {
-	ip netns exec "$A_NS_CLI" env BENCH_NETNS=1 "${PIN_LOAD[@]}" "$@"
-}
-
-# attacker CMD...: like in_cli, at nice ATTACK_NICE.
-attacker() {
-	if [ "$ATTACK_NICE" != 0 ]; then
-		ip netns exec "$A_NS_CLI" env BENCH_NETNS=1 nice -n "$ATTACK_NICE" \
-		    "${PIN_LOAD[@]}" "$@"
-	else
-		in_cli "$@"
-	fi
-}
-
-# a_lookup SRC CLIENTS SECS: legit lookups of NODE_NAME from SRC; sets LOOKUP.
+# a_lookup SRC CLIENTS SECS [LOADGEN ARGS...]: lookups of NODE_NAME from
+# SRC in the client namespace; sets LOOKUP.
 a_lookup() {
-	LOOKUP=$(in_cli "$LOADGEN" lookup -a "$A_SRV" -b "$1" -p "$A_PORT" \
-	    -n "$NODE_NAME" -c "$2" -t "$3" -m 2000000 -T 2000 2>&1)
+	local src=$1 c=$2 secs=$3
+	shift 3
+	LOOKUP=$("${IN_CLI[@]}" "$LOADGEN" lookup -a "$A_SRV" -b "$src" -p "$A_PORT" \
+	    -n "$NODE_NAME" -c "$c" -t "$secs" -m 2000000 -T 2000 "$@" 2>&1)
 	case $LOOKUP in
 	lookups=*) ;;
-	*) broken "loadgen lookup from $1 failed: $LOOKUP" ;;
+	*) broken "loadgen lookup from $src failed: $LOOKUP" ;;
 	esac
-	echo "$A_LABEL from=$1 c=$2 $LOOKUP" >>"$WORK/attack/lookups"
+	echo "$A_LABEL from=$src c=$c $* $LOOKUP" >>"$WORK/attack/lookups"
 }
 
 # a_start LABEL [ARGS...]: the daemon in the server namespace, node
@@ -169,7 +179,7 @@ a_start() {
 		[ "$tries" -gt 0 ] || broken "$l daemon not listening on $A_SRV:$A_PORT"
 		sleep 0.1
 	done
-	in_srv "$LOADGEN" register -p "$A_PORT" -n "$NODE_NAME" -t 600 \
+	"${IN_SRV[@]}" "$LOADGEN" register -p "$A_PORT" -n "$NODE_NAME" -t 600 \
 	    >"$WORK/attack/$l.register" 2>&1 &
 	A_REG=$!
 	CHILDREN+=("$A_REG")
@@ -227,102 +237,144 @@ mean_rate() {
 
 # ------------------------------------------------------------------ phases
 
-# a. idle connections from the denied host.
+# cycle_ratio "U0 U1 ..." "A1 A2 ...": mean over the cycles of
+# A_k / mean(U_k-1, U_k): each attacked run against its neighbours in time.
+cycle_ratio() {
+	awk -v u="$1" -v a="$2" 'BEGIN {
+		nu = split(u, U, " "); na = split(a, A, " "); s = 0; n = 0
+		for (k = 1; k <= na && k < nu; k++) {
+			m = (U[k] + U[k + 1]) / 2
+			s += (m > 0) ? A[k] / m : 0; n++
+		}
+		printf("%.2f", n ? s / n : 0)
+	}'
+}
+
+# mean_of N...: the mean, rounded.
+mean_of() {
+	printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf("%.0f", n ? s / n : 0) }'
+}
+
+# a. idle connections from the denied host: ATTACK_CYCLES times, the
+# attacker up for one legit run, down for the next.
 attack_idle() {
-	local l=$A_LABEL out="$WORK/attack/$A_LABEL.idle" pid fd0 fd1 fd2 u1 ua u2 un rt
-	local c0 c1 ea v
+	local l=$A_LABEL out pid fd0 fd1=0 k us=() as=() ea=0 rt c0 c1 v ready done_
+	local conn=0 held=0 recon=0
 	fd0=$(fd_count "$A_PID")
-	a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; u1=$(kv "$LOOKUP" rate)
+	a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; us+=("$(kv "$LOOKUP" rate)")
 	c0=$(a_counters)
-	attacker "$LOADGEN" idle -a "$A_SRV" -b "$A_DENIED" -p "$A_PORT" \
-	    -N "$ATTACK_IDLE_CONNS" -k 256 -T 2000 -w 15 -t 40 -r "$ATTACK_RECONNECT" \
-	    >"$out" 2>&1 &
-	pid=$!
-	CHILDREN+=("$pid")
-	wait_for_line "$out" '^idle_ready' 300 ||
-	    broken "idle attack against $l did not settle: $(cat "$out")"
-	fd1=$(fd_count "$A_PID")
-	a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; ua=$(kv "$LOOKUP" rate)
-	ea=$(kv "$LOOKUP" errors)
-	fd2=$(fd_count "$A_PID")
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	a_alive
+	for k in $(seq 1 "$ATTACK_CYCLES"); do
+		out="$WORK/attack/$l.idle.$k"
+		"${ATTACKER[@]}" "$LOADGEN" idle -a "$A_SRV" -b "$A_DENIED" -p "$A_PORT" \
+		    -N "$ATTACK_IDLE_CONNS" -k 256 -T 2000 -w 15 -t 40 -r "$ATTACK_RECONNECT" \
+		    >"$out" 2>&1 &
+		pid=$!
+		CHILDREN+=("$pid")
+		wait_for_line "$out" '^idle_ready' 300 ||
+		    broken "idle attack against $l did not settle: $(cat "$out")"
+		v=$(fd_count "$A_PID")
+		[ "$v" -gt "$fd1" ] && fd1=$v
+		a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; as+=("$(kv "$LOOKUP" rate)")
+		ea=$((ea + $(kv "$LOOKUP" errors)))
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		a_alive
+		ready=$(grep '^idle_ready' "$out")
+		done_=$(grep '^idle_done' "$out")
+		conn=$((conn + $(kv "$ready" connected)))
+		held=$((held + $(kv "$ready" alive)))
+		recon=$((recon + $(kv "$done_" reconnects | sed 's/^$/0/')))
+		wait_fds "$A_PID" "$fd0" 50
+		a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; us+=("$(kv "$LOOKUP" rate)")
+	done
 	c1=$(a_counters)
-	wait_fds "$A_PID" "$fd0" 50
-	a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; u2=$(kv "$LOOKUP" rate)
-	un=$(mean_rate "$u1" "$u2")
-	rt=$(ratio "$ua" "$un")
-	local ready done_
-	ready=$(grep '^idle_ready' "$out")
-	done_=$(grep '^idle_done' "$out")
-	printf '  a. %-7s legit %s/s unloaded (%s, %s) -> %s/s under attack = %s  (legit errors %s)\n' \
-	    "$l" "$un" "$u1" "$u2" "$ua" "$rt" "$ea"
-	printf '     attacker: %s connected, %s held after settling; reconnects during hold %s;' \
-	    "$(kv "$ready" connected)" "$(kv "$ready" alive)" "$(kv "$done_" reconnects)"
-	printf ' daemon fds %s -> %s / %s (settled / after the legit run)\n' "$fd0" "$fd1" "$fd2"
+	rt=$(cycle_ratio "${us[*]}" "${as[*]}")
+	printf '  a. %-7s legit lookups/s unloaded %s, under attack %s: ratio %s  (legit errors under attack %s)\n' \
+	    "$l" "${us[*]}" "${as[*]}" "$rt" "$ea"
+	printf '     attacker, per cycle: %s connected, %s held once settled, %s reopened during the hold; daemon fds %s -> %s\n' \
+	    "$((conn / ATTACK_CYCLES))" "$((held / ATTACK_CYCLES))" "$((recon / ATTACK_CYCLES))" "$fd0" "$fd1"
 	if [ "$l" = secure ]; then
-		v=$(counters_delta "$c0" "$c1" NONE.conn_limit NONE.timeout NONE.no_request PORT_PLEASE2.ok)
-		echo "     daemon counters (delta): $v"
+		echo "     daemon counters (delta): $(counters_delta "$c0" "$c1" NONE.conn_limit NONE.timeout NONE.no_request PORT_PLEASE2.ok)"
 		local ok=0
 		ge "$rt" "$TARGET_ATTACK_IDLE" && ok=1
 		verdict "attack a (${ATTACK_IDLE_CONNS} idle, denied host): legit ${rt}x unloaded >= ${TARGET_ATTACK_IDLE}" "$ok"
-		figure attack "a. epmd_secure: legit lookups/s unloaded -> under ${ATTACK_IDLE_CONNS} idle conns" "$un -> $ua"
-		figure attack "a. epmd_secure: ratio (daemon fds under attack)" "$rt ($fd0 -> $fd1)" \
+		figure attack "a. epmd_secure: legit lookups/s unloaded -> under ${ATTACK_IDLE_CONNS} idle conns" \
+		    "$(mean_of "${us[@]}") -> $(mean_of "${as[@]}")"
+		figure attack "a. epmd_secure: ratio (attacker conns held by daemon)" "$rt ($((held / ATTACK_CYCLES)))" \
 		    ">= $TARGET_ATTACK_IDLE" "$VERDICT"
 	else
-		figure attack "a. stock: legit lookups/s unloaded -> under ${ATTACK_IDLE_CONNS} idle conns" "$un -> $ua"
-		figure attack "a. stock: ratio (daemon fds under attack)" "$rt ($fd0 -> $fd1)" \
+		figure attack "a. stock: legit lookups/s unloaded -> under ${ATTACK_IDLE_CONNS} idle conns" \
+		    "$(mean_of "${us[@]}") -> $(mean_of "${as[@]}")"
+		figure attack "a. stock: ratio (attacker conns held by daemon)" "$rt ($((held / ATTACK_CYCLES)))" \
 		    "(expected ~0)"
 	fi
 }
 
-# b. a lookup flood from an allowed host.
+# b. a lookup flood from an allowed host, ATTACK_CYCLES times on and off.
+# attack_flood VARIANT (closed|paced): legit B's client is closed-loop or
+# paced.
 attack_flood() {
-	local l=$A_LABEL out="$WORK/attack/$A_LABEL.flood" pid u1 ua u2 un rt ea c0 c1 fl v
-	a_lookup "$A_LEGIT_B" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; u1=$(kv "$LOOKUP" rate)
+	local v=$1 l=$A_LABEL out pid k us=() as=() ps=() pa=() ea=0 rt c0 c1 fl
+	local d la=() nc=$ATTACK_LEGIT_CLIENTS target fok=0 ferr=0 fsecs=0 fref frate
+	if [ "$v" = paced ]; then
+		la=(-R "$ATTACK_PACE")
+		nc=4
+	fi
+	a_lookup "$A_LEGIT_B" "$nc" "$ATTACK_SECS" "${la[@]}"
+	us+=("$(kv "$LOOKUP" rate)"); ps+=("$(kv "$LOOKUP" p99_us)")
 	c0=$(a_counters)
-	attacker "$LOADGEN" lookup -a "$A_SRV" -b "$A_FLOODER" -p "$A_PORT" -n "$NODE_NAME" \
-	    -c "$ATTACK_FLOOD_CLIENTS" -t "$(awk -v s="$ATTACK_SECS" 'BEGIN { print s + 1 }')" \
-	    -m 5000000 -T 2000 >"$out" 2>&1 &
-	pid=$!
-	CHILDREN+=("$pid")
-	sleep 0.5
-	a_lookup "$A_LEGIT_B" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; ua=$(kv "$LOOKUP" rate)
-	ea=$(kv "$LOOKUP" errors)
-	wait "$pid" 2>/dev/null
-	a_alive
+	for k in $(seq 1 "$ATTACK_CYCLES"); do
+		out="$WORK/attack/$l.flood.$v.$k"
+		"${ATTACKER[@]}" "$LOADGEN" lookup -a "$A_SRV" -b "$A_FLOODER" -p "$A_PORT" -n "$NODE_NAME" \
+		    -c "$ATTACK_FLOOD_CLIENTS" -t "$(awk -v s="$ATTACK_SECS" 'BEGIN { print s + 0.8 }')" \
+		    -m 5000000 -T 2000 >"$out" 2>&1 &
+		pid=$!
+		CHILDREN+=("$pid")
+		sleep 0.4
+		a_lookup "$A_LEGIT_B" "$nc" "$ATTACK_SECS" "${la[@]}"
+		as+=("$(kv "$LOOKUP" rate)"); pa+=("$(kv "$LOOKUP" p99_us)")
+		ea=$((ea + $(kv "$LOOKUP" errors)))
+		wait "$pid" 2>/dev/null
+		a_alive
+		fl=$(cat "$out")
+		case $fl in
+		lookups=*) ;;
+		*) broken "flooder against $l failed: $fl" ;;
+		esac
+		fok=$((fok + $(kv "$fl" ok)))
+		ferr=$((ferr + $(kv "$fl" errors)))
+		fsecs=$(awk -v a="$fsecs" -v b="$(kv "$fl" secs)" 'BEGIN { print a + b }')
+		a_lookup "$A_LEGIT_B" "$nc" "$ATTACK_SECS" "${la[@]}"
+		us+=("$(kv "$LOOKUP" rate)"); ps+=("$(kv "$LOOKUP" p99_us)")
+	done
 	c1=$(a_counters)
-	fl=$(cat "$out")
-	case $fl in
-	lookups=*) ;;
-	*) broken "flooder against $l failed: $fl" ;;
-	esac
-	a_lookup "$A_LEGIT_B" "$ATTACK_LEGIT_CLIENTS" "$ATTACK_SECS"; u2=$(kv "$LOOKUP" rate)
-	un=$(mean_rate "$u1" "$u2")
-	rt=$(ratio "$ua" "$un")
-	local fsecs fok ferr
-	fsecs=$(kv "$fl" secs); fok=$(kv "$fl" ok); ferr=$(kv "$fl" errors)
-	printf '  b. %-7s legit %s/s unloaded (%s, %s) -> %s/s under flood = %s  (legit errors %s)\n' \
-	    "$l" "$un" "$u1" "$u2" "$ua" "$rt" "$ea"
-	printf '     flooder (%s clients, %ss): served %s/s, refused or failed %s/s\n' \
-	    "$ATTACK_FLOOD_CLIENTS" "$fsecs" "$(kv "$fl" rate)" \
-	    "$(awk -v e="$ferr" -v s="$fsecs" 'BEGIN { printf("%.0f", s > 0 ? e / s : 0) }')"
+	rt=$(cycle_ratio "${us[*]}" "${as[*]}")
+	frate=$(awk -v e="$fok" -v s="$fsecs" 'BEGIN { printf("%.0f", s > 0 ? e / s : 0) }')
+	fref=$(awk -v e="$ferr" -v s="$fsecs" 'BEGIN { printf("%.0f", s > 0 ? e / s : 0) }')
+	if [ "$v" = paced ]; then
+		d="paced ${ATTACK_PACE}/s"
+	else
+		d="closed loop, c=$nc"
+	fi
+	printf '  b. %-7s legit (%s): lookups/s unloaded %s, under flood %s: ratio %s; p99 us %s -> %s; legit errors %s\n' \
+	    "$l" "$d" "${us[*]}" "${as[*]}" "$rt" "${ps[*]}" "${pa[*]}" "$ea"
+	printf '     flooder (%s clients): served %s/s, refused or failed %s/s\n' \
+	    "$ATTACK_FLOOD_CLIENTS" "$frate" "$fref"
 	if [ "$l" = secure ]; then
-		v=$(counters_delta "$c0" "$c1" PORT_PLEASE2.ok PORT_PLEASE2.rate_limited NONE.conn_limit)
-		echo "     daemon counters (delta): $v"
+		echo "     daemon counters (delta): $(counters_delta "$c0" "$c1" PORT_PLEASE2.ok PORT_PLEASE2.rate_limited NONE.conn_limit)"
 		local ok=0
 		ge "$rt" "$TARGET_ATTACK_FLOOD" && ok=1
-		verdict "attack b (lookup flood): legit ${rt}x unloaded >= ${TARGET_ATTACK_FLOOD}" "$ok"
-		figure attack "b. epmd_secure: legit lookups/s unloaded -> under flood" "$un -> $ua"
-		figure attack "b. epmd_secure: ratio" "$rt" ">= $TARGET_ATTACK_FLOOD" "$VERDICT"
-		figure attack "b. epmd_secure: flooder served/s, refused/s (rate limit ${A_RL}/s)" \
-		    "$(kv "$fl" rate), $(awk -v e="$ferr" -v s="$fsecs" 'BEGIN { printf("%.0f", s > 0 ? e / s : 0) }')"
+		verdict "attack b (lookup flood, legit $d, limit ${A_RL}/s): legit ${rt}x unloaded >= ${TARGET_ATTACK_FLOOD}" "$ok"
+		target=">= $TARGET_ATTACK_FLOOD"
 	else
-		figure attack "b. stock: legit lookups/s unloaded -> under flood" "$un -> $ua"
-		figure attack "b. stock: ratio" "$rt"
-		figure attack "b. stock: flooder served/s" "$(kv "$fl" rate)"
+		VERDICT=
+		target=
 	fi
+	figure attack "b. $l, legit $d: lookups/s unloaded -> under flood (p99 us)" \
+	    "$(mean_of "${us[@]}") -> $(mean_of "${as[@]}") ($(mean_of "${ps[@]}") -> $(mean_of "${pa[@]}") us)"
+	figure attack "b. $l, legit $d: ratio (legit errors)" "$rt ($ea)" "$target" "$VERDICT"
+	figure attack "b. $l, legit $d: flooder served/s, refused/s$( [ "$l" = secure ] && echo " (limit ${A_RL}/s per /32)")" \
+	    "$frate, $fref"
 }
 
 # c. many connections from several sources.
@@ -333,7 +385,7 @@ attack_many() {
 	rss0=$(vm_kib "$A_PID" VmRSS)
 	for i in $(seq 0 $((ATTACK_MANY_SOURCES - 1))); do
 		outs+=("$WORK/attack/$l.many.$i")
-		attacker "$LOADGEN" idle -a "$A_SRV" -b "198.18.0.$((A_MANY_BASE + i))" \
+		"${ATTACKER[@]}" "$LOADGEN" idle -a "$A_SRV" -b "198.18.0.$((A_MANY_BASE + i))" \
 		    -p "$A_PORT" -N "$per" -k 256 -T 5000 -w 30 -t 60 \
 		    >"${outs[$i]}" 2>&1 &
 		pids+=($!)
@@ -349,10 +401,10 @@ attack_many() {
 	fds=$(fd_count "$A_PID")
 	rss1=$(vm_kib "$A_PID" VmRSS)
 	# A registration from loopback, held 1 s, while all that is open.
-	reg=$(in_srv "$LOADGEN" register -a 127.0.0.1 -p "$A_PORT" -n lbcheck -P 45690 \
+	reg=$("${IN_SRV[@]}" "$LOADGEN" register -a 127.0.0.1 -p "$A_PORT" -n lbcheck -P 45690 \
 	    -t 1 -T 5000 2>&1)
 	case $reg in registered*) regok=1 ;; esac
-	lb=$(in_srv "$LOADGEN" lookup -a 127.0.0.1 -p "$A_PORT" -n "$NODE_NAME" -c 1 \
+	lb=$("${IN_SRV[@]}" "$LOADGEN" lookup -a 127.0.0.1 -p "$A_PORT" -n "$NODE_NAME" -c 1 \
 	    -t 0.5 -T 2000 2>&1)
 	a_lookup "$A_LEGIT_A" "$ATTACK_LEGIT_CLIENTS" 1; lg=$LOOKUP
 	kill -0 "$A_PID" 2>/dev/null || up=0
@@ -394,7 +446,7 @@ attack_many() {
 }
 
 scenario_attack() {
-	local dir=$WORK/attack l u0 acl
+	local dir=$WORK/attack l u0 acl f
 	mkdir -p "$dir"
 	echo "== Attacks, from another network namespace (198.18.0.0/24 over veth)"
 	if ! attack_setup; then
@@ -430,35 +482,45 @@ EOF
 			    'BEGIN { r = int((u * m + 99) / 100) * 100; if (r < 100) r = 100; print r }')
 			printf 'log_target stderr\nratelimit_rate %s\nratelimit_burst %s\n' "$A_RL" "$A_RL" |
 			    private_file "$dir/ab.conf"
-			cat "$dir/ab.conf" - <<EOF | private_file "$dir/c.conf"
-max_connections 16384
-max_connections_per_source 4096
-max_sources 16384
-first_byte_timeout 60
-EOF
-			secure_check "$dir/ab.conf" "$acl"
-			secure_check "$dir/c.conf" "$acl"
-			echo "  rate limit: ratelimit_rate $A_RL, ratelimit_burst $A_RL per /32 (legit probe ${u0}/s x ${ATTACK_RL_MARGIN});" \
+			printf 'log_target stderr\nratelimit_rate %s\nratelimit_burst %s\n' \
+			    "$((2 * ATTACK_PACE))" "$((2 * ATTACK_PACE))" | private_file "$dir/paced.conf"
+			{ cat "$dir/ab.conf"
+			  printf 'max_connections 16384\nmax_connections_per_source 4096\n'
+			  printf 'max_sources 16384\nfirst_byte_timeout 60\n'
+			} | private_file "$dir/c.conf"
+			for f in ab paced c; do
+				secure_check "$dir/$f.conf" "$acl"
+			done
+			echo "  rate limit for a, b closed: ratelimit_rate $A_RL, ratelimit_burst $A_RL per /32" \
+			    "(legit probe ${u0}/s x ${ATTACK_RL_MARGIN}); for b paced: $((2 * ATTACK_PACE)), burst $((2 * ATTACK_PACE));" \
 			    "other limits default (max_connections_per_source 64, first_byte_timeout 2 s)"
-			figure attack "epmd_secure rate limit for a, b (per /32; legit probe x ${ATTACK_RL_MARGIN})" \
+			figure attack "epmd_secure rate limit, a and b closed (per /32; probe x ${ATTACK_RL_MARGIN})" \
 			    "rate=burst=$A_RL (probe $u0/s)"
+			figure attack "epmd_secure rate limit, b paced (per /32; 2 x pace)" \
+			    "rate=burst=$((2 * ATTACK_PACE))"
 			a_start secure -config "$dir/ab.conf" -acl "$acl"
-		else
-			a_start "$l"
-		fi
-		attack_idle
-		attack_flood
-		a_stop
-		if [ "$l" = secure ]; then
+			attack_idle
+			attack_flood closed
+			a_stop
+			A_RL=$((2 * ATTACK_PACE))
+			a_start secure -config "$dir/paced.conf" -acl "$acl"
+			attack_flood paced
+			a_stop
 			a_start secure -config "$dir/c.conf" -acl "$acl" -packet_timeout 60
 		else
 			a_start "$l"
+			attack_idle
+			attack_flood closed
+			attack_flood paced
+			a_stop
+			a_start "$l"	# afresh, for its peak RSS
 		fi
 		attack_many
 		a_stop
 	done
 	attack_teardown
-	echo "(legit: ${ATTACK_LEGIT_CLIENTS} closed-loop client(s), ${ATTACK_SECS}s per run; unloaded = mean of the runs before and after;"
+	echo "(legit runs ${ATTACK_SECS}s each, unloaded and attacked alternating, ${ATTACK_CYCLES} attack cycles; ratio = mean over the cycles"
+	echo " of attacked / mean of the unloaded runs either side; refused = rate-limited or closed connections, as loadgen sees them;"
 	echo " stock epmd: select() with FD_SETSIZE 1024, so it holds ~1016 connections and accepts-and-closes the rest,"
 	echo " legit ones included; it closes idle ones only after its packet_timeout (60 s); no ACL, no rate limit)"
 	echo
