@@ -70,6 +70,18 @@ struct conn {
 static void	conn_event(evutil_socket_t, short, void *);
 static void	conn_arm(struct conn *, short, int);
 static void	conn_read(struct conn *);
+static void	conn_write(struct conn *);
+
+/* Free an unsent reply and return its bytes to the budget. */
+static void
+conn_out_free(struct conn *c)
+{
+	if (c->out != NULL)
+		server_reply_release(c->srv, c->outlen);
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+}
 
 static void
 deadline_set(struct timespec *ts, unsigned seconds)
@@ -208,7 +220,7 @@ conn_free(struct conn *c)
 	event_free(c->ev);
 	close(c->fd);
 	free(c->frame);
-	free(c->out);
+	conn_out_free(c);
 	server_conn_closed(c->srv, c->local_peer, c->rl_counted ? &c->rlkey :
 	    NULL);
 	free(c);
@@ -219,19 +231,45 @@ static void
 conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
 {
 	const struct server_config	*cfg = server_config(c->srv);
+	ssize_t				 n = 0;
 
-	free(c->out);
-	c->outoff = 0;
-	c->outlen = 0;
-	if ((c->out = malloc(len > 0 ? len : 1)) == NULL) {
-		log_warnx("%s: out of memory for a reply", c->peerstr);
-		conn_free(c);
-		return;
-	}
-	log_debug("%s: replying %zu bytes", c->peerstr, len);
-	memcpy(c->out, buf, len);
-	c->outlen = len;
 	c->after = after;
+	log_debug("%s: replying %zu bytes", c->peerstr, len);
+	/* Most replies fit the socket buffer: write them from the caller's. */
+	if (cfg->delay_write == 0) {
+		do
+			n = write(c->fd, buf, len);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_debug("%s: write: %s", c->peerstr, strerror(errno));
+			conn_free(c);
+			return;
+		}
+		if (n == -1)
+			n = 0;
+	}
+	/* Keep the rest, within the daemon-wide budget for unsent replies. */
+	free(c->out);
+	c->out = NULL;
+	c->outoff = c->outlen = 0;
+	if ((size_t)n < len) {
+		size_t	 rest = len - (size_t)n;
+
+		if (server_reply_reserve(c->srv, rest) == -1) {
+			log_warnx("%s: reply of %zu bytes dropped: the reply "
+			    "memory budget is full", c->peerstr, len);
+			conn_free(c);
+			return;
+		}
+		if ((c->out = malloc(rest)) == NULL) {
+			server_reply_release(c->srv, rest);
+			log_warnx("%s: out of memory for a reply", c->peerstr);
+			conn_free(c);
+			return;
+		}
+		memcpy(c->out, (const uint8_t *)buf + n, rest);
+		c->outlen = rest;
+	}
 	if (cfg->delay_write > 0) {
 		c->state = CONN_REPLY_DELAYED;
 		/* The test aid may overrun the packet timeout, as in stock. */
@@ -240,7 +278,7 @@ conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
 		return;
 	}
 	c->state = CONN_WRITING;
-	conn_event(c->fd, EV_WRITE, c);
+	conn_write(c);
 }
 
 /* A growable reply buffer for NAMES and DUMP. */
@@ -698,9 +736,7 @@ conn_write(struct conn *c)
 		}
 		c->outoff += (size_t)n;
 	}
-	free(c->out);
-	c->out = NULL;
-	c->outlen = c->outoff = 0;
+	conn_out_free(c);
 	switch (c->after) {
 	case AFTER_REGISTERED:
 		free(c->frame);

@@ -63,6 +63,7 @@ struct server {
 	size_t			 nconns;		/* all open connections */
 	size_t			 nremote;		/* of which not local */
 	struct rl_table		*rl;
+	size_t			 reply_bytes;	/* unsent replies */
 	struct event		*summary;
 	int			 status;
 };
@@ -596,6 +597,21 @@ server_stop(struct server *s, int status)
 {
 	s->status = status;
 	event_base_loopbreak(s->base);
+}
+
+int
+server_reply_reserve(struct server *s, size_t bytes)
+{
+	if (bytes > SERVER_REPLY_BUDGET - s->reply_bytes)
+		return -1;
+	s->reply_bytes += bytes;
+	return 0;
+}
+
+void
+server_reply_release(struct server *s, size_t bytes)
+{
+	s->reply_bytes -= bytes < s->reply_bytes ? bytes : s->reply_bytes;
 }
 
 void

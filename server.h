@@ -125,6 +125,15 @@ enum server_lookup {
 	SERVER_LOOKUP_LIMITED_QUIET,	/* refuse; counted for a summary */
 };
 
+/* All unsent reply bytes held at once, across connections. */
+#define SERVER_REPLY_BUDGET	(64 * 1024 * 1024)
+
+/* Reserve bytes of reply memory; -1 if over the budget. */
+int server_reply_reserve(struct server *, size_t bytes);
+
+/* Return bytes reserved with server_reply_reserve(). */
+void server_reply_release(struct server *, size_t bytes);
+
 /* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? */
 enum server_lookup server_lookup_allowed(struct server *,
     const struct acl_addr *peer, int local);
