@@ -510,21 +510,31 @@ static uint32_t
 lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
     const char *node, int want_allow)
 {
-	uint8_t		 masked[16];
-	uint32_t	 best, plain = NONE;
-	size_t		 i, j, k = (size_t)fam_index(a->family);
-	unsigned	 si = scope_index(scope), bits = fam_bits(a->family);
+	const struct entry	*hit[129];
+	uint8_t			 masked[16];
+	uint32_t		 best, plain = NONE;
+	size_t			 i, j, nhit = 0;
+	size_t			 k = (size_t)fam_index(a->family);
+	unsigned		 si = scope_index(scope);
+	unsigned		 bits = fam_bits(a->family);
 
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return NONE;
-	/* First pass: the first glob-free rule over every matching prefix. */
+	/*
+	 * One probe per prefix length in use: the first glob-free rule over
+	 * every matching prefix, and the entries with glob rules for later.
+	 */
 	for (i = 0; i < acl->nlens[k]; i++) {
 		const struct entry *e;
 
 		mask_addr(masked, a->addr, acl->lens[k][i], bits);
 		e = entry_find(acl, a->family, acl->lens[k][i], masked);
-		if (e != NULL && e->slot[si].first_plain < plain)
+		if (e == NULL)
+			continue;
+		if (e->slot[si].first_plain < plain)
 			plain = e->slot[si].first_plain;
+		if (e->slot[si].nglobbed > 0)
+			hit[nhit++] = e;
 	}
 	/*
 	 * The answer so far: that rule, or for want_allow, that rule only if
@@ -533,16 +543,12 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 	best = plain;
 	if (want_allow && plain != NONE && !acl->rules[plain].allow)
 		best = NONE;
-	/* Second pass: glob rules before it, and before plain in any case. */
-	for (i = 0; i < acl->nlens[k]; i++) {
-		const struct entry *e;
+	/* Glob rules before it, and before plain in any case. */
+	for (i = 0; i < nhit; i++) {
+		const struct slot *sl = &hit[i]->slot[si];
 
-		mask_addr(masked, a->addr, acl->lens[k][i], bits);
-		e = entry_find(acl, a->family, acl->lens[k][i], masked);
-		if (e == NULL)
-			continue;
-		for (j = 0; j < e->slot[si].nglobbed; j++) {
-			uint32_t	 idx = e->slot[si].globbed[j];
+		for (j = 0; j < sl->nglobbed; j++) {
+			uint32_t	 idx = sl->globbed[j];
 
 			if (idx >= best || idx >= plain)
 				break;

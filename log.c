@@ -8,6 +8,7 @@
  * KEY=value protocol to its socket), with a bounded queue in between.
  */
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -91,7 +92,25 @@ static const struct {
 	{ "local7", LOG_LOCAL7 }, { "user", LOG_USER },
 };
 
+#define BATCH_RECORDS	64
+#define BATCH_BYTES	(64 * 1024)
+
+/*
+ * Records made in one pass of the event loop go out together in one
+ * sendmmsg(2) at its end: one system call for a burst, not one each.
+ */
+static struct {
+	char		 buf[BATCH_BYTES];
+	size_t		 used;
+	struct iovec	 iov[BATCH_RECORDS];
+	struct mmsghdr	 msgs[BATCH_RECORDS];
+	size_t		 n;
+	struct event	*ev;
+	int		 scheduled;
+} B;
+
 static void	flush_queue(void);
+static void	batch_flush(void);
 static void	write_cb(evutil_socket_t, short, void *);
 
 const char *
@@ -286,30 +305,85 @@ flush_queue(void)
 	report_dropped();
 }
 
-/* Send now if nothing waits, else queue behind the waiting records. */
+/* Send or queue what the batch holds. */
+static void
+batch_flush(void)
+{
+	size_t	 i, k = 0;
+	int	 r;
+
+	B.scheduled = 0;
+	if (B.n == 0)
+		return;
+	if (sock_connect() == 0) {
+		for (i = 0; i < B.n; i++) {
+			memset(&B.msgs[i], 0, sizeof(B.msgs[i]));
+			B.msgs[i].msg_hdr.msg_iov = &B.iov[i];
+			B.msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(L.fd, B.msgs, (unsigned)B.n,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r >= 0)
+			k = (size_t)r;
+		else if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
+			sock_lost();
+	} else
+		sock_lost();
+	/* What did not go out waits in the queue, in order. */
+	for (i = k; i < B.n; i++)
+		enqueue(B.iov[i].iov_base, B.iov[i].iov_len);
+	B.n = 0;
+	B.used = 0;
+	if (L.qlen > 0)
+		flush_queue();
+	else if (k > 0)
+		report_dropped();
+}
+
+static void
+batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	batch_flush();
+}
+
+/* Send, batch, or queue behind the waiting records. */
 static void
 dispatch(const char *buf, size_t len)
 {
 	int	 r;
 
-	if (L.qlen == 0) {
-		r = sock_send(buf, len);
-		if (r == 1) {
+	if (L.base == NULL || B.ev == NULL) {
+		/* Before the event loop: send at once, or lose it, counted. */
+		r = L.qlen == 0 ? sock_send(buf, len) : 0;
+		if (r == 1)
 			report_dropped();
-			return;
-		}
-		if (r < 0) {
+		else
 			drop();
-			return;
-		}
+		return;
 	}
-	if (L.base == NULL) {
-		/* No event loop yet to flush a queue: lose it, counted. */
+	if (L.qlen > 0) {
+		enqueue(buf, len);
+		flush_queue();
+		return;
+	}
+	if (B.n == BATCH_RECORDS || BATCH_BYTES - B.used < len)
+		batch_flush();
+	if (len > BATCH_BYTES) {
 		drop();
 		return;
 	}
-	enqueue(buf, len);
-	flush_queue();
+	memcpy(B.buf + B.used, buf, len);
+	B.iov[B.n].iov_base = B.buf + B.used;
+	B.iov[B.n].iov_len = len;
+	B.used += len;
+	B.n++;
+	if (!B.scheduled) {
+		B.scheduled = 1;
+		event_active(B.ev, EV_TIMEOUT, 0);
+	}
 }
 
 /* Append printf output to buf at *off, never past len. */
@@ -396,7 +470,8 @@ log_start(struct event_base *base)
 	if (L.cfg.target == LOG_TARGET_STDERR ||
 	    L.cfg.target == LOG_TARGET_NONE)
 		return 0;
-	if ((L.ev_retry = evtimer_new(base, retry_cb, NULL)) == NULL)
+	if ((L.ev_retry = evtimer_new(base, retry_cb, NULL)) == NULL ||
+	    (B.ev = event_new(base, -1, 0, batch_cb, NULL)) == NULL)
 		return -1;
 	if (L.fd == -1)
 		sock_lost();
@@ -409,8 +484,13 @@ log_start(struct event_base *base)
 void
 log_shutdown(void)
 {
-	if (L.base != NULL)
+	if (L.base != NULL) {
+		batch_flush();
 		flush_queue();
+	}
+	if (B.ev != NULL)
+		event_free(B.ev);
+	B.ev = NULL;
 	while (L.qlen > 0) {
 		free(L.q[L.qhead].buf);
 		L.qhead = (L.qhead + 1) % LOG_QUEUE_RECORDS;
@@ -502,12 +582,16 @@ log_audit(const struct audit *a)
 {
 	char	 msg[RECORD_MAX / 2], jf[RECORD_MAX / 2];
 	char	 node[WIRE_ESCAPED_MAX], src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
-	size_t	 m = 0, j = 0;
+	size_t	 m = 0, j = 0, jl;
 	long	 sport = -1, dport = -1;
 
 	if ((unsigned)a->req < AUDIT_NREQ &&
 	    (unsigned)a->verdict < AUDIT_NVERDICT)
 		L.count[a->req][a->verdict]++;
+	if (L.cfg.target == LOG_TARGET_NONE)
+		return;
+	jl = L.cfg.target == LOG_TARGET_JOURNALD ? sizeof(jf) : 0;
+	jf[0] = '\0';
 	if (a->src != NULL)
 		split_addr(a->src, src, sizeof(src), &sport);
 	else
@@ -520,7 +604,7 @@ log_audit(const struct audit *a)
 	append(msg, sizeof(msg), &m, "event=query src=%s src_port=%ld "
 	    "dst=%s dst_port=%ld req=%s", src, sport, dst, dport,
 	    log_req_name(a->req));
-	append(jf, sizeof(jf), &j, "EPMD_EVENT=query\nEPMD_SRC_ADDR=%s\n"
+	append(jf, jl, &j, "EPMD_EVENT=query\nEPMD_SRC_ADDR=%s\n"
 	    "EPMD_SRC_PORT=%ld\nEPMD_DST_ADDR=%s\nEPMD_DST_PORT=%ld\n"
 	    "EPMD_REQUEST=%s\nEPMD_VERDICT=%s\n", src, sport, dst, dport,
 	    log_req_name(a->req), log_verdict_name(a->verdict));
@@ -528,32 +612,32 @@ log_audit(const struct audit *a)
 		util_escape(node, sizeof(node), a->node, a->nodelen);
 		append(msg, sizeof(msg), &m, bare(node) ? " node=%s" :
 		    " node=\"%s\"", node);
-		append(jf, sizeof(jf), &j, "EPMD_NODE=%s\n", node);
+		append(jf, jl, &j, "EPMD_NODE=%s\n", node);
 	}
 	append(msg, sizeof(msg), &m, " verdict=%s",
 	    log_verdict_name(a->verdict));
 	if (a->port >= 0) {
 		append(msg, sizeof(msg), &m, " port=%ld", a->port);
-		append(jf, sizeof(jf), &j, "EPMD_PORT=%ld\n", a->port);
+		append(jf, jl, &j, "EPMD_PORT=%ld\n", a->port);
 	}
 	if (a->creation >= 0) {
 		append(msg, sizeof(msg), &m, " creation=%lld", a->creation);
-		append(jf, sizeof(jf), &j, "EPMD_CREATION=%lld\n",
+		append(jf, jl, &j, "EPMD_CREATION=%lld\n",
 		    a->creation);
 	}
 	if (a->names >= 0) {
 		append(msg, sizeof(msg), &m, " names=%ld", a->names);
-		append(jf, sizeof(jf), &j, "EPMD_NAMES=%ld\n", a->names);
+		append(jf, jl, &j, "EPMD_NAMES=%ld\n", a->names);
 	}
 	if (a->rule > 0) {
 		append(msg, sizeof(msg), &m, " rule=%u", a->rule);
-		append(jf, sizeof(jf), &j, "EPMD_RULE=%u\n", a->rule);
+		append(jf, jl, &j, "EPMD_RULE=%u\n", a->rule);
 	}
 	if (a->reason != NULL) {
 		append(msg, sizeof(msg), &m, " reason=\"%s\"", a->reason);
-		append(jf, sizeof(jf), &j, "EPMD_REASON=%s\n", a->reason);
+		append(jf, jl, &j, "EPMD_REASON=%s\n", a->reason);
 	}
-	emit(verdict_priority(a->verdict), msg, jf);
+	emit(verdict_priority(a->verdict), msg, jl > 0 ? jf : NULL);
 }
 
 void
