@@ -25,6 +25,51 @@ def skip(reason):
     sys.exit(SKIP)
 
 
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    """Raise Fail(msg) unless cond (tests that stop at their first failure)."""
+    if not cond:
+        raise Fail(msg)
+
+
+def wait_until(pred, timeout, what, step=0.05):
+    """Poll pred until it returns something true, and return that; Fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            raise Fail("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+def clean_env(extra=None):
+    """os.environ without the ERL_EPMD_* variables a daemon or client reads, plus extra."""
+    e = dict(os.environ)
+    for k in ("ERL_EPMD_PORT", "ERL_EPMD_ADDRESS", "ERL_EPMD_RELAXED_COMMAND_CHECK"):
+        e.pop(k, None)
+    if extra:
+        e.update(extra)
+    return e
+
+
+def stop_proc(proc, timeout=5):
+    """SIGTERM proc if it still runs; SIGKILL if it has not exited after timeout
+    seconds. Returns its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+    return proc.returncode
+
+
 def free_port(family=socket.AF_INET, addr="127.0.0.1"):
     """Return a TCP port that was free on addr a moment ago."""
     s = socket.socket(family, socket.SOCK_STREAM)
@@ -45,7 +90,19 @@ def wait_listening(port, addr="127.0.0.1", timeout=10.0):
     raise RuntimeError("nothing listening on %s:%d after %.1fs" % (addr, port, timeout))
 
 
-class Daemon:
+class LoggedProcess:
+    """A child process (self.proc) whose log is the open file self.log, at self.logpath."""
+
+    def logtext(self):
+        self.log.flush()
+        with open(self.logpath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
+class Daemon(LoggedProcess):
     """A daemon (ours or stock) running in the foreground on an ephemeral port.
 
     Our daemon is started with -d so its log goes to stderr, kept in a file.
@@ -59,14 +116,9 @@ class Daemon:
         self.logdir = logdir or tempfile.mkdtemp(prefix="epmdtest-")
         self.logpath = os.path.join(self.logdir, "%s-%d.log" % (self.name, self.port))
         self.log = open(self.logpath, "wb")
-        e = dict(os.environ)
-        for k in ("ERL_EPMD_PORT", "ERL_EPMD_ADDRESS", "ERL_EPMD_RELAXED_COMMAND_CHECK"):
-            e.pop(k, None)
-        if env:
-            e.update(env)
         self.argv = [self.binary, "-port", str(self.port)] + list(args)
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=e)
+                                     stdin=subprocess.DEVNULL, env=clean_env(env))
         if wait:
             try:
                 wait_listening(self.port)
@@ -74,24 +126,10 @@ class Daemon:
                 self.stop()
                 raise
 
-    def logtext(self):
-        self.log.flush()
-        with open(self.logpath, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alive(self):
-        return self.proc.poll() is None
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        rc = stop_proc(self.proc)
         self.log.close()
-        return self.proc.returncode
+        return rc
 
     def __enter__(self):
         return self
@@ -125,6 +163,66 @@ def read_to_close(s, limit=1 << 20):
     return out
 
 
+def recv_upto(s, n):
+    """Read until n bytes or EOF, whichever comes first."""
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def query_ends(port, raw, addr, timeout):
+    """One connection to port on addr: send raw (None: send nothing, shut the
+    sending side), read to close. Returns (reply, src, dst), src and dst as
+    sock_ends gives them; Fail if neither reply nor close comes within timeout."""
+    s = connect(port, addr, timeout)
+    try:
+        src, dst = sock_ends(s)
+        if raw is None:
+            s.shutdown(socket.SHUT_WR)
+        else:
+            s.sendall(raw)
+        try:
+            reply = read_to_close(s)
+        except socket.timeout:
+            raise Fail("no answer or close within %.0fs to %r from %s"
+                       % (timeout, raw, addr))
+    finally:
+        s.close()
+    return reply, src, dst
+
+
+def terminate_ok(proc, timeout):
+    """SIGTERM our daemon; Fail unless it exits with status 0 within timeout seconds."""
+    proc.terminate()
+    try:
+        rc = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        raise Fail("epmd_secure did not exit within %.0fs of SIGTERM" % timeout)
+    check(rc == 0, "epmd_secure exited %d after SIGTERM" % rc)
+
+
+def run_steps(steps, cleanup):
+    """Call steps in order, then cleanup() in any case. True if none raised;
+    a Fail, or any other exception (with its traceback), is told on stderr."""
+    try:
+        for step in steps:
+            step()
+        return True
+    except Fail as e:
+        print("FAIL: %s" % e, file=sys.stderr)
+    except Exception as e:      # an unexpected error is a failure too
+        import traceback
+        traceback.print_exc()
+        print("FAIL: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+    finally:
+        cleanup()
+    return False
+
+
 def request(port, raw, addr="127.0.0.1", timeout=5.0):
     """Send raw bytes on a new connection and return everything read until close."""
     with connect(port, addr, timeout) as s:
@@ -139,19 +237,27 @@ def alive2_body(name, port=5000, ntype=77, proto=0, hi=6, lo=5, extra=b""):
             struct.pack(">H", len(extra)) + extra)
 
 
+def port2_req(name):
+    """PORT_PLEASE2_REQ for name, framed."""
+    if isinstance(name, str):
+        name = name.encode()
+    return frame(b"z" + name)
+
+
+def port2_resp(name, port=5000, ntype=77, proto=0, hi=6, lo=5, extra=b""):
+    """PORT2_RESP w 0 echoing a node registered with the same alive2_body() arguments."""
+    if isinstance(name, str):
+        name = name.encode()
+    return (b"w\x00" + struct.pack(">HBBHHH", port, ntype, proto, hi, lo, len(name)) + name +
+            struct.pack(">H", len(extra)) + extra)
+
+
 def register(port, name, addr="127.0.0.1", **kw):
     """Register a node; return (socket, reply). The registration lives while the socket does."""
     s = connect(port, addr)
     s.sendall(frame(alive2_body(name, **kw)))
     hi = kw.get("hi", 6)
-    want = 6 if hi >= 6 else 4
-    reply = b""
-    while len(reply) < want:
-        chunk = s.recv(want - len(reply))
-        if not chunk:
-            break
-        reply += chunk
-    return s, reply
+    return s, recv_upto(s, 6 if hi >= 6 else 4)
 
 
 def port_please(port, name, addr="127.0.0.1"):
@@ -247,6 +353,17 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
     if reason is not None:
         f["EPMD_REASON"] = reason
     return f
+
+
+def audit_counters(counts, conns=0, nodes=0, dropped=0):
+    """The exact text of an event=counters record; counts is {(req, verdict): n}."""
+    parts = ["event=counters", "conns=%d" % conns, "nodes=%d" % nodes,
+             "log_dropped=%d" % dropped]
+    for r in AUDIT_REQS:
+        for v in AUDIT_VERDICTS:
+            if (r, v) in counts:
+                parts.append("%s.%s=%d" % ("NONE" if r == "-" else r, v, counts[(r, v)]))
+    return " ".join(parts)
 
 
 _LOGFMT_KEY = r"[A-Za-z0-9_.]+"

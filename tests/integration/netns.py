@@ -10,9 +10,10 @@ and deletes them. Nothing here touches the host's own network.
     try:
         pair.setup({"192.0.2.1/24", ...}, {"192.0.2.10/24", ...})
         agent = Agent(pair.cli, script_path, logdir, "cli")
+        daemon = Daemon(pair.srv, logdir, port, "192.0.2.1", conf, acl)
         ...
     finally:
-        pair.cleanup([agent.proc, daemon.proc])
+        pair.teardown([agent], [daemon])  # stop them, then cleanup()
 """
 import json
 import os
@@ -23,14 +24,15 @@ import sys
 import time
 
 import epmdtest
+from epmdtest import Fail, wait_until  # noqa: F401  (re-exported for the tests)
 
 CMD_TIMEOUT = 30.0              # any ip command
 AGENT_TIMEOUT = 30.0            # one agent round trip, by default
 SETUP_TIMEOUT = 10.0            # links up, no tentative IPv6 address
 
 
-class Fail(Exception):
-    pass
+class AgentError(Fail):
+    """The agent answered with an error (its socket operation failed)."""
 
 
 def run(argv, timeout=CMD_TIMEOUT, check_rc=True):
@@ -45,17 +47,6 @@ def run(argv, timeout=CMD_TIMEOUT, check_rc=True):
 def ip(*args, ns=None, check_rc=True):
     argv = ["ip"] + (["-n", ns] if ns else []) + list(args)
     return run(argv, check_rc=check_rc)
-
-
-def wait_until(pred, timeout, what, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            raise Fail("timed out after %.0fs waiting for %s" % (timeout, what))
-        time.sleep(step)
 
 
 def write_private(path, text):
@@ -129,6 +120,15 @@ class Pair:
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            timeout=CMD_TIMEOUT)
 
+    def teardown(self, agents, daemons):
+        """Stop agents and daemons (errors ignored), then cleanup()."""
+        for x in list(agents) + list(daemons):
+            try:
+                x.stop()
+            except Exception:
+                pass
+        self.cleanup([x.proc for x in list(agents) + list(daemons)])
+
     def left(self):
         return [ns for ns in (self.srv, self.cli)
                 if os.path.exists(os.path.join("/run/netns", ns))]
@@ -193,7 +193,8 @@ def read_to_close(s):
         out += chunk
     return out, end
 
-def one_request(dst, src, port, data, timeout):
+def one_request(dst, src, port, data, timeout, strict=False):
+    # strict: a failed send or a read timeout is an error, not an "end".
     s = sock_for(dst, src, timeout)
     try:
         s.connect((dst, port))
@@ -201,17 +202,22 @@ def one_request(dst, src, port, data, timeout):
         try:
             s.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
+            if strict:
+                raise
             return b"", "reset", local
         out, end = read_to_close(s)
     finally:
         s.close()
+    if strict and end == "timeout":
+        raise socket.timeout("timed out")
     return out, end, local
 
 def handle(c):
     op = c["op"]
     if op == "request":
         out, end, local = one_request(c["dst"], c.get("src"), c["port"],
-                                      bytes.fromhex(c["data"]), c.get("timeout", 5.0))
+                                      bytes.fromhex(c["data"]), c.get("timeout", 5.0),
+                                      c.get("strict", False))
         return {"reply": out.hex(), "end": end, "local": local}
     if op == "flood":
         # count requests, each on a new connection, round-robin over srcs,
@@ -371,6 +377,23 @@ def handle(c):
             out += chunk
         held[c["key"]] = [{"s": s, "t": time.monotonic(), "state": "open", "src": None}]
         return {"reply": out.hex()}
+    if op == "held":
+        # State of the connection held under key (by "register"), peeked at:
+        # open, data, closed, or none if nothing is held.
+        xs = held.get(c["key"])
+        if not xs:
+            return {"state": "none"}
+        s = xs[0]["s"]
+        s.setblocking(False)
+        try:
+            d = s.recv(1, socket.MSG_PEEK)
+            state = "data" if d else "closed"
+        except BlockingIOError:
+            state = "open"
+        except OSError:
+            state = "closed"
+        s.settimeout(5.0)
+        return {"state": state}
     if op == "release":
         for x in held.pop(c["key"], []):
             x["s"].close()
@@ -434,7 +457,8 @@ class Agent:
         line, self.buf = self.buf.split(b"\n", 1)
         r = json.loads(line)
         if "error" in r:
-            raise Fail("agent %s: %r: %s" % (self.name, self.pending.get("op"), r["error"]))
+            raise AgentError("agent %s: %r: %s" % (self.name, self.pending.get("op"),
+                                                    r["error"]))
         return r
 
     def call(self, within=AGENT_TIMEOUT, **cmd):
@@ -453,3 +477,26 @@ class Agent:
                 self.proc.kill()
                 self.proc.wait(5)
         self.err.close()
+
+
+class Daemon(epmdtest.LoggedProcess):
+    """epmd_secure -d inside namespace ns: its log (stderr) and its stdout
+    in separate files in logdir."""
+
+    def __init__(self, ns, logdir, port, address, conf, acl):
+        self.logpath = os.path.join(logdir, "epmd_secure.log")
+        self.outpath = os.path.join(logdir, "epmd_secure.stdout")
+        self.log = open(self.logpath, "wb")
+        self.out = open(self.outpath, "wb")
+        # ip netns exec execs the daemon: this pid is the daemon's.
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, epmdtest.EPMD_SECURE, "-port", str(port),
+             "-address", address, "-config", conf, "-acl", acl, "-d"],
+            stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.log,
+            env=epmdtest.clean_env())
+        self.pid = self.proc.pid
+
+    def stop(self):
+        epmdtest.stop_proc(self.proc)
+        self.log.close()
+        self.out.close()

@@ -40,7 +40,6 @@ import re
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
 import netns  # noqa: E402
-from epmdtest import alive2_body, frame  # noqa: E402
+from epmdtest import alive2_body, frame, port2_req  # noqa: E402
 from netns import Fail, wait_until  # noqa: E402
 
 PORT = 4369                     # a fresh namespace has every port free
@@ -121,14 +120,8 @@ def check(cond, what):
     return cond
 
 
-def port2_req(name):
-    return frame(b"z" + name.encode())
-
-
 def port2_found(name=NODE, port=NODE_PORT, extra=NODE_EXTRA):
-    n = name.encode()
-    return (b"w\x00" + struct.pack(">HBBHHH", port, 77, 0, 6, 5, len(n)) + n +
-            struct.pack(">H", len(extra)) + extra)
+    return epmdtest.port2_resp(name, port=port, extra=extra)
 
 
 _KV = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|\S+)')
@@ -145,29 +138,9 @@ def records(text, event):
     return out
 
 
-class Daemon:
+class Daemon(netns.Daemon):
     def __init__(self, logdir, conf, acl):
-        self.logpath = os.path.join(logdir, "epmd_secure.log")
-        self.outpath = os.path.join(logdir, "epmd_secure.stdout")
-        self.log = open(self.logpath, "wb")
-        self.out = open(self.outpath, "wb")
-        env = dict(os.environ)
-        for k in ("ERL_EPMD_PORT", "ERL_EPMD_ADDRESS", "ERL_EPMD_RELAXED_COMMAND_CHECK"):
-            env.pop(k, None)
-        # ip netns exec execs the daemon: this pid is the daemon's.
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", NS_SRV, epmdtest.EPMD_SECURE, "-port", str(PORT),
-             "-address", "%s,%s" % (SRV4, SRV6), "-config", conf, "-acl", acl, "-d"],
-            stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.log, env=env)
-        self.pid = self.proc.pid
-
-    def logtext(self):
-        self.log.flush()
-        with open(self.logpath, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def alive(self):
-        return self.proc.poll() is None
+        super().__init__(NS_SRV, logdir, PORT, "%s,%s" % (SRV4, SRV6), conf, acl)
 
     def counters(self):
         """SIGUSR1; the counters record it writes, parsed."""
@@ -200,17 +173,6 @@ class Daemon:
         with open("/proc/%d/stat" % self.pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])    # utime + stime
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
-        self.out.close()
 
 
 PAIR = netns.Pair(TAG)
@@ -636,17 +598,7 @@ def main():
         signal.alarm(0)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)   # let the cleanup finish
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for a in agents:
-            try:
-                a.stop()
-            except Exception:
-                pass
-        for d in daemons:
-            try:
-                d.stop()
-            except Exception:
-                pass
-        PAIR.cleanup([a.proc for a in agents] + [d.proc for d in daemons])
+        PAIR.teardown(agents, daemons)
     left = PAIR.left()
     if left:
         print("FAIL namespaces left behind: %s" % " ".join(left))

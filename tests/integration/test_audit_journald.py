@@ -27,15 +27,14 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
-from epmdtest import (alive2_body, audit_fields, audit_line, audit_severity,  # noqa: E402
-                      frame, parse_journal_native, parse_logfmt, read_to_close,
-                      sock_ends)
+from epmdtest import (Fail, alive2_body, audit_fields, audit_line,  # noqa: E402
+                      audit_severity, check, frame, parse_journal_native, parse_logfmt,
+                      recv_upto, sock_ends)
 
 BOUND = 10.0
 IDENT = "epmd_secure"
@@ -49,15 +48,6 @@ ACL = [
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET = 2, 3, 4
 SYSLOG_KEYS = {"MESSAGE", "PRIORITY", "SYSLOG_FACILITY", "SYSLOG_IDENTIFIER", "SYSLOG_PID"}
 FORGED = "event=query src=6.6.6.6 src_port=1 dst=6.6.6.6 dst_port=4369 req=NAMES verdict=ok"
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 class Journal:
@@ -175,17 +165,7 @@ class Run:
         return d
 
     def query(self, raw, addr="127.0.0.1"):
-        s = epmdtest.connect(self.daemon.port, addr, BOUND)
-        try:
-            src, dst = sock_ends(s)
-            s.sendall(raw)
-            try:
-                reply = read_to_close(s)
-            except socket.timeout:
-                raise Fail("no answer or close within %.0fs to %r" % (BOUND, raw))
-        finally:
-            s.close()
-        return reply, src, dst
+        return epmdtest.query_ends(self.daemon.port, raw, addr, BOUND)
 
     def run(self):
         acl = os.path.join(self.tmp, "acl")
@@ -206,12 +186,7 @@ class Run:
         self.regs.append(s)
         asrc, adst = sock_ends(s)
         s.sendall(frame(alive2_body("alpha", port=5001)))
-        reply = b""
-        while len(reply) < 6:
-            chunk = s.recv(6 - len(reply))
-            if not chunk:
-                break
-            reply += chunk
+        reply = recv_upto(s, 6)
         check(reply[:2] == b"v\x00" and len(reply) == 6, "ALIVE2 alpha: reply %r" % reply)
         creation = struct.unpack(">I", reply[2:])[0]
         self.expect_query("ALIVE2 alpha", asrc, adst, "ALIVE2", "ok", node="alpha",
@@ -298,21 +273,10 @@ class Run:
                           rule=RULE_V6_SECRET)
 
         os.kill(self.daemon.proc.pid, signal.SIGUSR1)
-        parts = ["event=counters", "conns=0", "nodes=0", "log_dropped=0"]
-        for rq in epmdtest.AUDIT_REQS:
-            for v in epmdtest.AUDIT_VERDICTS:
-                if (rq, v) in self.counts:
-                    parts.append("%s.%s=%d" % ("NONE" if rq == "-" else rq, v,
-                                               self.counts[(rq, v)]))
         self.expect_event("the counters record", "counters", epmdtest.SEV_INFO,
-                          " ".join(parts))
+                          epmdtest.audit_counters(self.counts))
 
-        self.daemon.proc.terminate()
-        try:
-            rc = self.daemon.proc.wait(BOUND)
-        except subprocess.TimeoutExpired:
-            raise Fail("epmd_secure did not exit within %.0fs of SIGTERM" % BOUND)
-        check(rc == 0, "epmd_secure exited %d after SIGTERM" % rc)
+        epmdtest.terminate_ok(self.daemon.proc, BOUND)
         self.expect_event("the stop record", "stop", epmdtest.SEV_INFO,
                           "event=stop signal=TERM")
         self.expect_event("the stopped record", "stopped", epmdtest.SEV_INFO,
@@ -335,27 +299,11 @@ class Run:
 def main():
     if not os.access(epmdtest.EPMD_SECURE, os.X_OK):
         epmdtest.skip("%s not built" % epmdtest.EPMD_SECURE)
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.bind(("::1", 0))
-        s.close()
-    except OSError:
+    if not epmdtest.have_ipv6_loopback():
         epmdtest.skip("no IPv6 loopback (::1): the ACL denial cases need it")
     tmp = tempfile.mkdtemp(prefix="epmd-audit-journald-")
     run = Run(tmp)
-    ok = False
-    try:
-        run.run()
-        ok = True
-    except Fail as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-    except Exception as e:
-        import traceback
-        traceback.print_exc()
-        print("FAIL: %s: %s" % (type(e).__name__, e), file=sys.stderr)
-    finally:
-        run.cleanup()
-    if ok:
+    if epmdtest.run_steps([run.run], run.cleanup):
         shutil.rmtree(tmp, ignore_errors=True)
         print("PASS", file=sys.stderr)
         return 0

@@ -37,8 +37,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
-from epmdtest import (alive2_body, audit_line, audit_severity, frame,  # noqa: E402
-                      parse_logfmt, read_to_close, sock_ends)
+from epmdtest import (Fail, alive2_body, audit_line, audit_severity, check,  # noqa: E402
+                      frame, parse_logfmt, recv_upto, sock_ends, wait_until)
 
 RSYSLOGD = os.environ.get("RSYSLOGD", "/usr/sbin/rsyslogd")
 BOUND = 10.0            # upper bound for one query, one start, one wait
@@ -56,27 +56,7 @@ ACL = [
     "allow ::1 port",           # 5: but other lookups are fine
 ]
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET, RULE_V6_PORT = 2, 3, 4, 5
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def wait_until(what, fn, timeout=BOUND, step=0.02):
-    """Poll fn until it returns something true; Fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            raise Fail("timed out after %.0fs waiting for %s" % (timeout, what))
-        time.sleep(step)
+POLL = 0.02             # polling step of every wait
 
 
 def dgram_listening(path):
@@ -112,7 +92,7 @@ class Rsyslog:
                 raise Fail("rsyslogd exited with %d, see %s" % (self.proc.returncode,
                                                                self.logpath))
             return dgram_listening(self.sock)
-        wait_until("rsyslogd to bind %s" % self.sock, ready)
+        wait_until(ready, BOUND, "rsyslogd to bind %s" % self.sock, step=POLL)
 
     def kill(self):
         if self.proc.poll() is None:
@@ -185,13 +165,7 @@ class Run:
         keys = [(e["req"], e["verdict"]) for e in self.exp if e["req"] is not None]
         for k in keys + self.uncounted:
             counts[k] = counts.get(k, 0) + 1
-        parts = ["event=counters", "conns=%d" % conns, "nodes=%d" % nodes,
-                 "log_dropped=%d" % dropped]
-        for r in epmdtest.AUDIT_REQS:
-            for v in epmdtest.AUDIT_VERDICTS:
-                if (r, v) in counts:
-                    parts.append("%s.%s=%d" % ("NONE" if r == "-" else r, v, counts[(r, v)]))
-        return " ".join(parts)
+        return epmdtest.audit_counters(counts, conns, nodes, dropped)
 
     def records(self):
         return read_out(self.rs.out)
@@ -202,7 +176,7 @@ class Run:
             r = self.records()
             return r if len(r) >= n else None
         try:
-            return wait_until(what, enough, timeout)
+            return wait_until(enough, timeout, what, step=POLL)
         except Fail:
             have = self.records()
             raise Fail("%s: out.log has %d records, expected %d; last expected: %s"
@@ -246,35 +220,16 @@ class Run:
 
     def query(self, raw, addr="127.0.0.1"):
         """One connection: send raw (None: send nothing), read to close."""
-        s = epmdtest.connect(self.daemon.port, addr, BOUND)
-        try:
-            src, dst = sock_ends(s)
-            if raw is None:
-                s.shutdown(socket.SHUT_WR)
-            else:
-                s.sendall(raw)
-            try:
-                reply = read_to_close(s)
-            except socket.timeout:
-                raise Fail("no answer or close within %.0fs to %r from %s"
-                           % (BOUND, raw, addr))
-        finally:
-            s.close()
-        return reply, src, dst
+        return epmdtest.query_ends(self.daemon.port, raw, addr, BOUND)
 
     def register(self, name, port):
         s = epmdtest.connect(self.daemon.port, "127.0.0.1", BOUND)
         src, dst = sock_ends(s)
         s.sendall(frame(alive2_body(name, port=port)))
-        reply = b""
-        while len(reply) < 6:
-            try:
-                chunk = s.recv(6 - len(reply))
-            except socket.timeout:
-                raise Fail("no ALIVE2 reply for %r within %.0fs" % (name, BOUND))
-            if not chunk:
-                break
-            reply += chunk
+        try:
+            reply = recv_upto(s, 6)
+        except socket.timeout:
+            raise Fail("no ALIVE2 reply for %r within %.0fs" % (name, BOUND))
         check(len(reply) == 6 and reply[:2] == b"v\x00",
               "registering %r: reply %r, expected v 0 creation" % (name, reply))
         creation = struct.unpack(">I", reply[2:])[0]
@@ -452,12 +407,7 @@ class Run:
         beta.close()
         self.expect(src, dst, "ALIVE2_END", "ok", node="beta", port=5002)
         self.verify("beta's ALIVE2_END record")
-        self.daemon.proc.terminate()
-        try:
-            rc = self.daemon.proc.wait(BOUND)
-        except subprocess.TimeoutExpired:
-            raise Fail("epmd_secure did not exit within %.0fs of SIGTERM" % BOUND)
-        check(rc == 0, "epmd_secure exited %d after SIGTERM" % rc)
+        epmdtest.terminate_ok(self.daemon.proc, BOUND)
         self.expect_event(epmdtest.SEV_INFO, "event=stop signal=TERM")
         self.expect_event(epmdtest.SEV_INFO, "event=stopped status=0")
         self.verify("the whole of out.log")
@@ -478,29 +428,11 @@ def main():
         epmdtest.skip("no rsyslogd at %s (Debian package rsyslog)" % RSYSLOGD)
     if not os.access(epmdtest.EPMD_SECURE, os.X_OK):
         epmdtest.skip("%s not built" % epmdtest.EPMD_SECURE)
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.bind(("::1", 0))
-        s.close()
-    except OSError:
+    if not epmdtest.have_ipv6_loopback():
         epmdtest.skip("no IPv6 loopback (::1): the ACL denial cases need it")
     tmp = tempfile.mkdtemp(prefix="epmd-audit-rsyslog-")
     run = Run(tmp)
-    ok = False
-    try:
-        run.start()
-        run.phase1()
-        run.phase2()
-        ok = True
-    except Fail as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-    except Exception as e:      # an unexpected error is a failure too
-        import traceback
-        traceback.print_exc()
-        print("FAIL: %s: %s" % (type(e).__name__, e), file=sys.stderr)
-    finally:
-        run.cleanup()
-    if ok:
+    if epmdtest.run_steps([run.start, run.phase1, run.phase2], run.cleanup):
         shutil.rmtree(tmp, ignore_errors=True)
         print("PASS", file=sys.stderr)
         return 0

@@ -28,22 +28,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
-from epmdtest import alive2_body, connect, frame  # noqa: E402
+from epmdtest import alive2_body, clean_env, connect, frame, recv_upto  # noqa: E402
 
 BOUND = 10.0            # upper bound for a client run or a daemon exit
 STOCK = epmdtest.STOCK_EPMD
 OURS = epmdtest.EPMD_SECURE
-ENV_KEYS = ("ERL_EPMD_PORT", "ERL_EPMD_ADDRESS", "ERL_EPMD_RELAXED_COMMAND_CHECK")
 LOGDIR = tempfile.mkdtemp(prefix="epmd-cli-")
-
-
-def clean_env(extra=None):
-    e = dict(os.environ)
-    for k in ENV_KEYS:
-        e.pop(k, None)
-    if extra:
-        e.update(extra)
-    return e
 
 
 class Daemon:
@@ -84,16 +74,10 @@ class Daemon:
     def stop(self):
         for s in self.socks:
             s.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        rc = epmdtest.stop_proc(self.proc)
         self.out.close()
         self.err.close()
-        return self.proc.returncode
+        return rc
 
 
 def client(binary, args, env=None):
@@ -111,12 +95,7 @@ def register(d, name, port, **kw):
     s.sendall(frame(alive2_body(name, port=port, **kw)))
     s.settimeout(5)
     want = 6 if kw.get("hi", 6) >= 6 else 4
-    got = b""
-    while len(got) < want:
-        c = s.recv(want - len(got))
-        if not c:
-            break
-        got += c
+    got = recv_upto(s, want)
     if len(got) != want or got[1] != 0:
         raise RuntimeError("%s: registering %r failed: %r" % (d.binary, name, got))
     d.socks.append(s)

@@ -34,6 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
+from epmdtest import Fail, check  # noqa: E402,F401  (test_systemd.py takes them from here)
 
 NODE_READY_TIMEOUT = 60.0    # erl boot + distribution start, generous for loaded hosts
 NODE_EXIT_TIMEOUT = 30.0
@@ -43,15 +44,6 @@ NODE_SELF_DESTRUCT_MS = 180000
 
 TAG = "test_erl-%d-%s" % (os.getpid(), secrets.token_hex(6))
 COOKIE = "c" + secrets.token_hex(12)
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 # ---------------------------------------------------------------- /proc helpers
@@ -212,6 +204,25 @@ def kill_pid(pid):
 
 
 # ---------------------------------------------------------------- EPMD helpers
+
+def check_leftovers(failures):
+    """Nothing we started (directly or through erl) may survive: a failure
+    appended to failures for what is still running after 10 s (then killed);
+    orphans reaped."""
+    # Give helpers of halted nodes (erl_child_setup, inet_gethost) a moment to exit.
+    deadline = time.monotonic() + 10.0
+    left = tagged_pids()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = tagged_pids()
+    if left:
+        failures.append("processes left running (killed now): %r"
+                        % [(p, proc_cmdline(p)) for p in left])
+        for _ in range(3):      # a dying wrapper may still spawn something
+            for p in tagged_pids():
+                kill_pid(p)
+    reap_orphans()
+
 
 def names_raw(port):
     """(header port, {name: port}) from a raw NAMES_REQ."""
@@ -566,20 +577,7 @@ def main():
         except Exception as e:  # an unexpected error is a failure too, with context
             failures.append("%s: unexpected %s: %s" % (name, type(e).__name__, e))
 
-    # Nothing we started (directly or through erl) may survive.
-    # Give helpers of halted nodes (erl_child_setup, inet_gethost) a moment to exit.
-    deadline = time.monotonic() + 10.0
-    left = tagged_pids()
-    while left and time.monotonic() < deadline:
-        time.sleep(0.1)
-        left = tagged_pids()
-    if left:
-        failures.append("processes left running (killed now): %r"
-                        % [(p, proc_cmdline(p)) for p in left])
-        for _ in range(3):      # a dying wrapper may still spawn something
-            for p in tagged_pids():
-                kill_pid(p)
-    reap_orphans()
+    check_leftovers(failures)
 
     if failures:
         print("FAIL test_erl.py against %s (naming %s)" % (binary, NAMING_FLAG), file=sys.stderr)

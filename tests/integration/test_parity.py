@@ -691,15 +691,6 @@ def run_side(binary, label, sc, logdir, results):
             label, len(side.obs) if side else 0, type(e).__name__, e)
 
 
-def have_ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
 def main():
     stock_bin = epmdtest.STOCK_EPMD
     ours_bin = epmdtest.EPMD_SECURE
@@ -712,7 +703,7 @@ def main():
     logdir = tempfile.mkdtemp(prefix="epmd-parity-")
     failed = []
     n_parity = n_diff = 0
-    ipv6 = have_ipv6_loopback()
+    ipv6 = epmdtest.have_ipv6_loopback()
     for sc in SCENARIOS:
         if only and only not in sc["name"]:
             continue

@@ -1125,18 +1125,7 @@ def main():
             failures.append("%s: unexpected %s: %s\n%s" % (name, type(e).__name__, e,
                                                              traceback.format_exc()))
 
-    deadline = time.monotonic() + 10.0
-    left = erl.tagged_pids()
-    while left and time.monotonic() < deadline:
-        time.sleep(0.1)
-        left = erl.tagged_pids()
-    if left:
-        failures.append("processes left running (killed now): %r"
-                        % [(p, erl.proc_cmdline(p)) for p in left])
-        for _ in range(3):
-            for p in erl.tagged_pids():
-                erl.kill_pid(p)
-    erl.reap_orphans()
+    erl.check_leftovers(failures)
 
     if failures:
         print("FAIL test_systemd.py against %s" % binary, file=sys.stderr)
