@@ -95,7 +95,9 @@ LOOKUP=
 IDLE=
 EXIT_HOOKS=()		# functions run first on exit (netns teardown...)
 FIGURES=$WORK/figures.tsv	# scenario, figure, value, target, verdict
+NOTES=$WORK/notes.txt		# "scenario: text" lines under the table
 : >"$FIGURES"
+: >"$NOTES"
 RESULTS_MD=${RESULTS_MD:-}
 RESULTS_MD_ARG=$RESULTS_MD
 case $RESULTS_MD in
@@ -190,6 +192,11 @@ at_exit() {
 figure() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" "${5:-}" \
 	    >>"$FIGURES"
+}
+
+# note SCENARIO TEXT: a line of explanation under the results table.
+note() {
+	printf -- '- %s: %s\n' "$1" "$2" >>"$NOTES"
 }
 
 # median N...: the median of the numbers given.
@@ -384,6 +391,7 @@ scenario_lookup() {
 		figure lookup "c=$c: ratio epmd_secure/stock (round range)" \
 		    "$ratio ($range)" ">= $TARGET_RATIO" "$VERDICT"
 	done
+	note lookup "closed-loop PORT_PLEASE2 on loopback, ${LOOKUP_ROUNDS} rounds x ${LOOKUP_SECS}s per daemon and level in ABBA order; medians; ratio = median of per-round ratios (range: lowest-highest round; 'noisy' = spread over 25%); epmd_secure with no config file: log_target syslog to /dev/log, which does not exist here"
 	echo "(medians over the rounds of: replies 'w 0' per second, p50 and p99 latency;"
 	echo " ratio = median of the per-round ours/stock ratios (range: lowest-highest round,"
 	echo " wider than 25% is flagged noisy: rerun before trusting that row); err = failed, timed-out or"
@@ -397,7 +405,17 @@ scenario_idle() {
 	printf '%-12s %11s %9s %9s %11s %8s   %s\n' daemon held "RSS0 KiB" "RSS1 KiB" \
 	    "daemon fds" "KiB/conn" "target <= $TARGET_CONN_KIB KiB/conn"
 	: >"$WORK/idle.detail"
+	# Memory per idle connection is the figure: let epmd_secure hold them
+	# all for the measurement (by default it closes a connection silent
+	# for first_byte_timeout, 2 s, and caps at 8192).
+	printf '%s\n' "max_connections 16384" "max_sources 16384" \
+	    "first_byte_timeout 60" "packet_timeout 60" "log_target none" \
+	    >"$WORK/idle.conf"
+	chmod 600 "$WORK/idle.conf"
 	for l in $LABELS; do
+		if [ "$l" = secure ]; then
+			restart_daemon secure -config "$WORK/idle.conf"
+		fi
 		idle_one "$l"
 		check_alive
 		held=$(kv "$IDLE" held)
@@ -423,7 +441,12 @@ scenario_idle() {
 			figure idle "$name: held / KiB per conn (RSS $(kv "$IDLE" rss0)->$(kv "$IDLE" rss1) KiB)" \
 			    "$held/$IDLE_CONNS, $per"
 		fi
+		# Later scenarios get the daemon as configured for them.
+		if [ "$l" = secure ]; then
+			restart_daemon secure
+		fi
 	done
+	note idle "${IDLE_CONNS} loopback connections that never send; held = still open once the count settled (epmd_secure run with max_connections 16384, first_byte_timeout 60, packet_timeout 60: by default it closes silent connections after 2 s and caps at 8192)"
 	echo "(held = connections still open once the count settled; KiB/conn = (RSS1 - RSS0) / held;"
 	echo " stock epmd uses select() and closes every connection whose fd >= FD_SETSIZE)"
 	cat "$WORK/idle.detail"
@@ -504,6 +527,7 @@ echo "host: $(nproc) cpus, fd limit $NOFILE, $(uname -sr); $PINNED"
 echo
 
 START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SCENARIOS[@]}"; do
 	"scenario_$s"
 	check_alive
@@ -524,13 +548,20 @@ results_md() {
 	echo "- machine: ${MACHINE_NOTE:-$(nproc)-cpu host}; $(uname -sr); fd hard limit $(ulimit -Hn); $PINNED"
 	echo "- command: \`${RUN_CMD}\`"
 	echo "- scenarios: ${SCENARIOS[*]} (took ${ELAPSED}s); targets: $PASSES met, $MISSES missed"
+	echo "- host load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the VM shows here)"
 	echo "- epmd_secure: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (+ local changes)'); stock: ${BIN[stock]}"
 	echo
 	echo "| scenario | figure | value | target | verdict |"
 	echo "|---|---|---|---|---|"
 	awk -F '\t' '{ gsub(/\|/, "\\|"); printf("| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5) }' "$FIGURES"
+	if [ -s "$NOTES" ]; then
+		echo
+		echo "How the figures were taken:"
+		echo
+		cat "$NOTES"
+	fi
 }
-RUN_CMD=${RUN_CMD:-${MACHINE_NOTE:+MACHINE_NOTE=\"$MACHINE_NOTE\" }${RESULTS_MD_ARG:+RESULTS_MD=$RESULTS_MD_ARG }bench/run.sh $*}
+RUN_CMD=${RUN_CMD:-${RESULTS_MD_ARG:+RESULTS_MD=$RESULTS_MD_ARG }${MACHINE_NOTE:+MACHINE_NOTE=\"$MACHINE_NOTE\" }bench/run.sh $*}
 echo
 echo "== Figures"
 awk -F '\t' '{ printf("  %-8s %-62s %-28s %-12s %s\n", $1, $2, $3, $4, $5) }' "$FIGURES"

@@ -42,7 +42,7 @@ acl_generate() {
 }
 
 scenario_acl() {
-	local dir=$WORK/acl c r l order out line
+	local dir=$WORK/acl c r l order line
 	local -A RATES
 	local ratios rows=() v ok rt lastline
 	mkdir -p "$dir"
@@ -106,12 +106,14 @@ scenario_acl() {
 		rt=$(ratio "$rt" 1)
 		ok=0; ge "$rt" "$TARGET_ACL_RATIO" && ok=1
 		verdict "acl c=$c: ${ACL_RULES}-rule/1-rule ${rt} >= ${TARGET_ACL_RATIO}" "$ok"
+		range_noisy "$rg" && VERDICT="$VERDICT (noisy)"
 		printf '%5s | %10.0f %10.0f | %6s %11s %5s  %s\n' "$c" "$a" "$b" "$rt" "($rg)" "$e" "$VERDICT"
 		figure acl "c=$c: lookups/s 1 rule / ${ACL_RULES} rules" \
 		    "$(printf '%.0f / %.0f' "$a" "$b")"
 		figure acl "c=$c: ratio ${ACL_RULES}/1 (round range)" "$rt ($rg)" \
 		    ">= $TARGET_ACL_RATIO" "$VERDICT"
 	done
+	note acl "two epmd_secure (log_target none) on loopback; ${ACL_RULES}-rule ACL = $((ACL_RULES - 1)) IPv4 denies for other networks (/8../32 mixed, some scoped or with globs) then 'allow 127.0.0.0/8' last; ${ACL_ROUNDS} ABBA rounds x ${ACL_SECS}s; median of per-round ratios"
 	echo "(medians of 'w 0' replies/s; ratio = median of per-round ${ACL_RULES}/1 ratios;"
 	echo " both daemons: epmd_secure, log_target none, loopback, daemon on cpu 0 and loadgen on cpu 1 if pinned)"
 	echo

@@ -103,21 +103,21 @@ attack_setup() {
 	at_exit attack_teardown
 	ip netns add "$A_NS_SRV" || return 1
 	ip netns add "$A_NS_CLI" || broken "ip netns add $A_NS_CLI failed"
-	ip -n "$A_NS_SRV" link set lo up &&
-	ip -n "$A_NS_CLI" link set lo up &&
-	ip -n "$A_NS_SRV" link add veth-srv type veth peer name veth-cli netns "$A_NS_CLI" &&
-	ip -n "$A_NS_SRV" addr add "$A_SRV/24" dev veth-srv &&
-	ip -n "$A_NS_CLI" addr add "$A_LEGIT_A/24" dev veth-cli &&
-	ip -n "$A_NS_CLI" addr add "$A_LEGIT_B/24" dev veth-cli &&
-	ip -n "$A_NS_CLI" addr add "$A_DENIED/24" dev veth-cli &&
-	ip -n "$A_NS_CLI" addr add "$A_FLOODER/24" dev veth-cli ||
+	{ ip -n "$A_NS_SRV" link set lo up &&
+	  ip -n "$A_NS_CLI" link set lo up &&
+	  ip -n "$A_NS_SRV" link add veth-srv type veth peer name veth-cli netns "$A_NS_CLI" &&
+	  ip -n "$A_NS_SRV" addr add "$A_SRV/24" dev veth-srv &&
+	  ip -n "$A_NS_CLI" addr add "$A_LEGIT_A/24" dev veth-cli &&
+	  ip -n "$A_NS_CLI" addr add "$A_LEGIT_B/24" dev veth-cli &&
+	  ip -n "$A_NS_CLI" addr add "$A_DENIED/24" dev veth-cli &&
+	  ip -n "$A_NS_CLI" addr add "$A_FLOODER/24" dev veth-cli; } ||
 	    broken "setting up the veth pair failed"
 	for i in $(seq 0 $((ATTACK_MANY_SOURCES - 1))); do
 		ip -n "$A_NS_CLI" addr add "198.18.0.$((A_MANY_BASE + i))/24" dev veth-cli ||
 		    broken "adding source address failed"
 	done
-	ip -n "$A_NS_SRV" link set veth-srv up &&
-	ip -n "$A_NS_CLI" link set veth-cli up || broken "veth up failed"
+	{ ip -n "$A_NS_SRV" link set veth-srv up &&
+	  ip -n "$A_NS_CLI" link set veth-cli up; } || broken "veth up failed"
 	attack_prefixes
 	tries=100
 	until ip -n "$A_NS_SRV" -o link show veth-srv | grep -q LOWER_UP &&
@@ -298,6 +298,7 @@ attack_idle() {
 		local ok=0
 		ge "$rt" "$TARGET_ATTACK_IDLE" && ok=1
 		verdict "attack a (${ATTACK_IDLE_CONNS} idle, denied host): legit ${rt}x unloaded >= ${TARGET_ATTACK_IDLE}" "$ok"
+		is_noisy "${us[@]}" && VERDICT="$VERDICT (noisy)"
 		figure attack "a. epmd_secure: legit lookups/s unloaded -> under ${ATTACK_IDLE_CONNS} idle conns" \
 		    "$(mean_of "${us[@]}") -> $(mean_of "${as[@]}")"
 		figure attack "a. epmd_secure: ratio (attacker conns held by daemon)" "$rt ($((held / ATTACK_CYCLES)))" \
@@ -365,6 +366,7 @@ attack_flood() {
 		local ok=0
 		ge "$rt" "$TARGET_ATTACK_FLOOD" && ok=1
 		verdict "attack b (lookup flood, legit $d, limit ${A_RL}/s): legit ${rt}x unloaded >= ${TARGET_ATTACK_FLOOD}" "$ok"
+		is_noisy "${us[@]}" && VERDICT="$VERDICT (noisy)"
 		target=">= $TARGET_ATTACK_FLOOD"
 	else
 		VERDICT=
@@ -519,6 +521,11 @@ EOF
 		a_stop
 	done
 	attack_teardown
+	note attack "namespaces epmdbench-PID-srv (daemon, 198.18.0.1) and -cli (clients) over veth; legit runs of ${ATTACK_SECS}s alternate unloaded / attacked (${ATTACK_CYCLES} cycles); ratio = mean over cycles of attacked / mean(unloaded runs either side); 'noisy' = the unloaded runs differ by over 25%"
+	note attack "a: ${ATTACK_IDLE_CONNS} idle conns from a host the ACL denies, reopened as closed (<= ${ATTACK_RECONNECT}/s); legit client closed-loop, c=${ATTACK_LEGIT_CLIENTS}"
+	note attack "b: flood = ${ATTACK_FLOOD_CLIENTS} closed-loop clients from an allowed host; 'closed' legit = closed-loop c=${ATTACK_LEGIT_CLIENTS} with ratelimit_rate = burst = ${ATTACK_RL_MARGIN} x its own probed rate (so it is never limited, and neither is a flooder slower than that); 'paced' legit = 4 clients at ${ATTACK_PACE}/s with ratelimit_rate = burst = $((2 * ATTACK_PACE))"
+	note attack "c: ${ATTACK_MANY_CONNS} idle conns from ${ATTACK_MANY_SOURCES} sources; epmd_secure set to hold them all (max_connections 16384, max_connections_per_source 4096, max_sources 16384, first_byte_timeout 60, -packet_timeout 60); daemon fds include ~12 of its own; registration = ALIVE2 from 127.0.0.1 in the server namespace, held 1 s"
+	note attack "stock epmd: no ACL, rate limit or caps; select() with FD_SETSIZE 1024: holds ~1016 connections, accepts and at once closes every other (legit ones included)"
 	echo "(legit runs ${ATTACK_SECS}s each, unloaded and attacked alternating, ${ATTACK_CYCLES} attack cycles; ratio = mean over the cycles"
 	echo " of attacked / mean of the unloaded runs either side; refused = rate-limited or closed connections, as loadgen sees them;"
 	echo " stock epmd: select() with FD_SETSIZE 1024, so it holds ~1016 connections and accepts-and-closes the rest,"

@@ -21,7 +21,10 @@ secure_check() {
 start_extra() {
 	local l=$1 b=$2
 	shift 2
+	# BIN and ARGS are run.sh's associative arrays.
+	# shellcheck disable=SC2004,SC2034
 	BIN[$l]=$b
+	# shellcheck disable=SC2004,SC2034
 	ARGS[$l]=
 	start_daemon "$l" "$@"
 }
@@ -50,4 +53,16 @@ range_of() {
 # vm_kib PID FIELD: a /proc/PID/status field in KiB (VmRSS, VmHWM).
 vm_kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# is_noisy N...: true if the highest of the numbers is over 1.25 x the
+# lowest (as run.sh flags a lookup level): the host was busy meanwhile.
+is_noisy() {
+	printf '%s\n' "$@" | sort -g |
+	    awk 'NR == 1 { lo = $1 } { hi = $1 } END { exit !(lo > 0 ? hi / lo > 1.25 : hi > 0) }'
+}
+
+# range_noisy "LO-HI": true if HI > 1.25 x LO.
+range_noisy() {
+	is_noisy "${1%-*}" "${1#*-}"
 }

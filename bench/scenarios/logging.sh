@@ -48,7 +48,7 @@ scenario_logging() {
 	local dir=$WORK/logging sock out tries c r l order ok v
 	local -A RATES REGS TICKS OKS
 	local rows=() served=0 logged prev t0 t1 ticks hz counters
-	local r_off r_stock ratios_off ratios_stock
+	local ratios_off ratios_stock
 	[ -x "$RSYSLOGD" ] || broken "$RSYSLOGD not found (set RSYSLOGD)"
 	mkdir -p "$dir"
 	sock=$dir/log.sock
@@ -175,8 +175,10 @@ EOF
 		ro=$(ratio "$ro" 1); rs=$(ratio "$rs" 1)
 		ok=0; ge "$ro" "$TARGET_LOG_RATIO" && ok=1
 		verdict "logging c=$c: syslog/off ${ro} >= ${TARGET_LOG_RATIO}" "$ok"; vo=$VERDICT
+		range_noisy "$rgo" && vo="$vo (noisy)"
 		ok=0; ge "$rs" "$TARGET_LOG_RATIO" && ok=1
 		verdict "logging c=$c: syslog/stock ${rs} >= ${TARGET_LOG_RATIO}" "$ok"; vs=$VERDICT
+		range_noisy "$rgs" && vs="$vs (noisy)"
 		printf '%5s | %9.0f %9.0f %9.0f | %4s %-11s %4s %-11s %5s  %s / %s\n' "$c" "$a" "$b" "$s1" \
 		    "$ro" "($rgo)" "$rs" "($rgs)" "$e" "$vo" "$vs"
 		figure logging "c=$c: lookups/s syslog / off / stock" \
@@ -203,6 +205,7 @@ EOF
 	    "$( [ "$LOG_PIN_RSYSLOG" = 1 ] && echo "pinned to the daemons' cpu" || echo unpinned))"
 	echo "(rsyslog: imuxsock SysSock.Use=\"off\", input RateLimit.Interval=\"0\" (rate limiting off), omfile;"
 	echo " 'off' = epmd_secure's own log_target none; stock epmd writes no per-query log)"
+	note logging "syslog = epmd_secure auditing every query to a private rsyslogd (imuxsock SysSock.Use=off, input RateLimit.Interval=0, omfile), rsyslogd pinned to the daemons' cpu: ${LOG_PIN_RSYSLOG}; off = epmd_secure log_target none; stock = /usr/bin/epmd; ${LOG_ROUNDS} rounds x ${LOG_SECS}s, order ABC/CBA; median of per-round ratios; cpu us = user+sys of the process / lookups served in the measured rounds"
 	figure logging "records in rsyslog file / lookups served" \
 	    "$logged / $served = ${pct}%" ">= ${TARGET_LOG_KEPT}%" "$VERDICT"
 	figure logging "daemon counters: PORT_PLEASE2.ok / log_dropped" "${daemon_ok:-?} / ${dropped:-?}"
