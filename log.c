@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -521,38 +522,35 @@ bare(const char *v)
 	return 1;
 }
 
+/* The address (IPv4-mapped shown as IPv4) and port of sa, for records. */
 static void
 split_addr(const struct sockaddr *sa, char *addr, size_t alen, long *port)
 {
-	char			 s[UTIL_ADDRSTRLEN], *colon;
-	struct sockaddr_in	 sin;
-	const struct sockaddr_in6 *sin6;
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
 
-	/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
-	if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			memset(&sin, 0, sizeof(sin));
-			sin.sin_family = AF_INET;
-			sin.sin_port = sin6->sin6_port;
-			memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
-			sa = (const struct sockaddr *)&sin;
-		}
-	}
-	util_sockaddr_str(sa, s, sizeof(s));
 	*port = -1;
-	if ((colon = strrchr(s, ':')) != NULL && sa->sa_family != AF_UNSPEC) {
-		*colon = '\0';
-		*port = strtol(colon + 1, NULL, 10);
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, addr, (socklen_t)alen);
+		*port = ntohs(sin->sin_port);
+		return;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], addr,
+			    (socklen_t)alen);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, addr,
+			    (socklen_t)alen);
+		*port = ntohs(sin6->sin6_port);
+		return;
+	default:
+		snprintf(addr, alen, "-");
+		return;
 	}
-	if (s[0] == '[') {
-		size_t	 n = strlen(s);
-
-		if (n >= 2 && s[n - 1] == ']')
-			s[n - 1] = '\0';
-		snprintf(addr, alen, "%s", s + 1);
-	} else
-		snprintf(addr, alen, "%s", s);
 }
 
 static int
