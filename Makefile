@@ -49,6 +49,11 @@ epmd_secure: $(OBJS)
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
+# The daemon itself under a sanitizer, for the integration tests.
+$(BUILD)/epmd_secure: $(OBJS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
+	    $$($(PKG_CONFIG) --libs $(PKGS))
+
 $(BUILD)/%.o: %.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS_SYSTEMD) \
 	    -c -o $@ $<
@@ -71,11 +76,12 @@ run: deps-build
 	./epmd_secure -d -config config/epmd_secure.conf -acl config/acl
 
 # check: a -Werror build, the unit tests plain and under ASan+UBSan, then
-# the integration tests against the real binaries. One summary line.
+# the integration tests against the real binaries, and the protocol ones
+# again against the daemon built with ASan+UBSan. One summary line.
 check: deps
 	$(MAKE) CFLAGS="$(CFLAGS) -Werror" epmd_secure unit
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined \
-	    CFLAGS="-O1 -g -Werror" unit
+	    CFLAGS="-O1 -g -Werror" unit build/asan/epmd_secure
 	tests/run.sh
 
 bench: deps

@@ -61,6 +61,39 @@ for t in tests/integration/test_*.py tests/integration/test_*.sh; do
 	esac
 done
 
+# The protocol-facing tests again, against the daemon built with ASan and
+# UBSan: any report it writes is a failure, even if the test passed.
+asan_bin=build/asan/epmd_secure
+if [ -z "$filter" ] && [ -x "$asan_bin" ]; then
+	asan_logs="$logdir/asan-reports"
+	mkdir -p "$asan_logs"
+	for name in test_parity.py test_cli.py test_audit_rsyslog.py \
+	    test_abuse_netns.py; do
+		t=tests/integration/$name
+		[ -e "$t" ] || continue
+		out="$logdir/asan-$name.log"
+		EPMD_SECURE="$PWD/$asan_bin" \
+		ASAN_OPTIONS="detect_leaks=0:log_path=$asan_logs/report" \
+		UBSAN_OPTIONS="print_stacktrace=1:log_path=$asan_logs/report" \
+		    timeout -k 10 600 "$t" >"$out" 2>&1
+		rc=$?
+		case $rc in
+		0) passed=$((passed + 1)); echo "ok   asan-$name" ;;
+		77) skipped=$((skipped + 1)); echo "SKIP asan-$name" ;;
+		*) failed=$((failed + 1)); failures="$failures asan-$name"
+		   echo "FAIL asan-$name (exit $rc; log $out)"; tail -30 "$out" ;;
+		esac
+	done
+	if ls "$asan_logs"/report* >/dev/null 2>&1; then
+		failed=$((failed + 1)); failures="$failures asan-reports"
+		echo "FAIL sanitizer reports from the daemon:"
+		head -40 "$asan_logs"/report*
+	else
+		passed=$((passed + 1))
+		echo "ok   no sanitizer report from the daemon"
+	fi
+fi
+
 echo
 [ -n "$failures" ] && echo "failed:$failures"
 echo "logs: $logdir"
