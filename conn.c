@@ -116,6 +116,18 @@ conn_audit(struct conn *c, enum audit_verdict v, const char *node,
 {
 	struct audit	 a;
 
+	/*
+	 * Noise from remote peers (garbage, silence, local-only requests) is
+	 * summarised per source like rate-limited lookups: the first after a
+	 * quiet spell is logged in full, the rest are counted, so one peer
+	 * cannot flood the log. Served queries are always logged.
+	 */
+	if (!c->local_peer && (v == AUDIT_MALFORMED || v == AUDIT_NOT_LOCAL ||
+	    v == AUDIT_NO_REQUEST || v == AUDIT_TIMEOUT) &&
+	    !server_note_noise(c->srv, &c->addr)) {
+		log_count(c->req, v);
+		return;
+	}
 	a.src = (struct sockaddr *)&c->peer;
 	a.dst = (struct sockaddr *)&c->local;
 	a.req = c->req;
@@ -210,7 +222,12 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 void
 conn_free(struct conn *c)
 {
-	if (c->state == CONN_REGISTERED &&
+	/*
+	 * A registration belongs to its connection from registry_add() on,
+	 * whatever state the reply is in: a reset while it is being written
+	 * must not leave the name behind pointing at a freed connection.
+	 */
+	if (c->regname != NULL &&
 	    registry_remove_owner(server_registry(c->srv), c) == REGISTRY_OK) {
 		c->req = AUDIT_REQ_ALIVE2_END;
 		conn_audit(c, AUDIT_OK, c->regname, strlen(c->regname),

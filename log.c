@@ -29,6 +29,7 @@
 #include "wire.h"
 
 #define RECORD_MAX	8192
+#define LOG_NODE_MAX	1024	/* escaped node name bytes in a record */
 #define RETRY_SECONDS	1
 
 struct record {
@@ -316,7 +317,10 @@ batch_flush(void)
 	B.scheduled = 0;
 	if (B.n == 0)
 		return;
-	if (sock_connect() == 0) {
+	/* Older records wait in the queue: these go behind them. */
+	if (L.qlen > 0)
+		k = 0;
+	else if (sock_connect() == 0) {
 		for (i = 0; i < B.n; i++) {
 			memset(&B.msgs[i], 0, sizeof(B.msgs[i]));
 			B.msgs[i].msg_hdr.msg_iov = &B.iov[i];
@@ -370,8 +374,15 @@ dispatch(const char *buf, size_t len)
 		flush_queue();
 		return;
 	}
-	if (B.n == BATCH_RECORDS || BATCH_BYTES - B.used < len)
+	if (B.n == BATCH_RECORDS || BATCH_BYTES - B.used < len) {
 		batch_flush();
+		if (L.qlen > 0) {
+			/* Part of it is queued now: keep the order. */
+			enqueue(buf, len);
+			flush_queue();
+			return;
+		}
+	}
 	if (len > BATCH_BYTES) {
 		drop();
 		return;
@@ -509,6 +520,20 @@ log_shutdown(void)
 	L.fd = -1;
 }
 
+/* Bytes util_escape() would write for in[0..len), without a limit. */
+static size_t
+escaped_len(const char *in, size_t len)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		n += c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? 1 : 4;
+	}
+	return n;
+}
+
 /* Is v safe as a bare logfmt value? */
 static int
 bare(const char *v)
@@ -607,10 +632,19 @@ log_audit(const struct audit *a)
 	    "EPMD_REQUEST=%s\nEPMD_VERDICT=%s\n", src, sport, dst, dport,
 	    log_req_name(a->req), log_verdict_name(a->verdict));
 	if (a->node != NULL) {
-		util_escape(node, sizeof(node), a->node, a->nodelen);
+		/*
+		 * A 255-character name can escape to 4 KB: keep a record
+		 * within what syslog daemons accept (rsyslog: 8 KB), and say
+		 * when the name was cut.
+		 */
+		size_t	 shown = util_escape(node, LOG_NODE_MAX + 1, a->node,
+		    a->nodelen);
+
 		append(msg, sizeof(msg), &m, bare(node) ? " node=%s" :
 		    " node=\"%s\"", node);
 		append(jf, jl, &j, "EPMD_NODE=%s\n", node);
+		if (escaped_len(a->node, a->nodelen) > shown)
+			append(msg, sizeof(msg), &m, " node_truncated=yes");
 	}
 	append(msg, sizeof(msg), &m, " verdict=%s",
 	    log_verdict_name(a->verdict));

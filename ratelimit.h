@@ -27,6 +27,7 @@
 enum rl_kind {
 	RL_KIND_RATE = 0,	/* lookup over the rate */
 	RL_KIND_CONN,		/* connection over a cap */
+	RL_KIND_NOISE,		/* malformed, silent, local-only, timed out */
 	RL_NKINDS
 };
 
@@ -50,7 +51,9 @@ void rl_key(const struct acl_addr *addr, unsigned v4len, unsigned v6len,
 
 /*
  * Take one token from key's bucket: rate tokens per second refill it up
- * to burst. RL_LIMITED if empty. rate 0 means no lookups at all.
+ * to burst. RL_LIMITED if empty. A new source starts with a full bucket,
+ * so with rate 0 it gets burst lookups and then none (until it is
+ * forgotten).
  */
 enum rl_status rl_take(struct rl_table *, const struct acl_addr *key,
     uint64_t now_ms, uint32_t rate, uint32_t burst);

@@ -409,6 +409,17 @@ server_lookup_allowed(struct server *s, const struct acl_addr *peer,
 	    SERVER_LOOKUP_LIMITED : SERVER_LOOKUP_LIMITED_QUIET;
 }
 
+int
+server_note_noise(struct server *s, const struct acl_addr *peer)
+{
+	struct acl_addr	 key;
+
+	if (peer->family != AF_INET && peer->family != AF_INET6)
+		return 1;
+	rl_key(peer, s->cfg.lim.v4len, s->cfg.lim.v6len, &key);
+	return rl_note_refusal(s->rl, &key, RL_KIND_NOISE, now_ms());
+}
+
 static void
 summary_one(const struct acl_addr *key, const uint64_t *counts,
     uint64_t since, void *arg)
@@ -419,10 +430,11 @@ summary_one(const struct acl_addr *key, const uint64_t *counts,
 
 	inet_ntop(key->family, key->addr, a, sizeof(a));
 	log_event(LOG_NOTICE, "event=refusal_summary source=%s/%u "
-	    "rate_limited=%llu conn_limit=%llu seconds=%llu", a,
+	    "rate_limited=%llu conn_limit=%llu other=%llu seconds=%llu", a,
 	    key->family == AF_INET ? lim->v4len : lim->v6len,
 	    (unsigned long long)counts[RL_KIND_RATE],
 	    (unsigned long long)counts[RL_KIND_CONN],
+	    (unsigned long long)counts[RL_KIND_NOISE],
 	    (unsigned long long)((now - since + 500) / 1000));
 }
 

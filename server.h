@@ -134,6 +134,12 @@ int server_reply_reserve(struct server *, size_t bytes);
 /* Return bytes reserved with server_reply_reserve(). */
 void server_reply_release(struct server *, size_t bytes);
 
+/*
+ * Note one noisy refusal (malformed, silent, local-only) from a remote
+ * peer: 1 if it should be logged in full, 0 if only counted.
+ */
+int server_note_noise(struct server *, const struct acl_addr *peer);
+
 /* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? */
 enum server_lookup server_lookup_allowed(struct server *,
     const struct acl_addr *peer, int local);

@@ -59,6 +59,7 @@ LATE4 = "192.0.2.27"
 SILENT4, DRIBBLE4 = "192.0.2.30", "192.0.2.31"
 FDX4 = ["192.0.2.%d" % i for i in range(40, 45)]
 WITNESS4, AFTER4 = "192.0.2.45", "192.0.2.46"
+NOISE4 = "192.0.2.47"
 ROT6 = ["fd00:db8::1%02x" % i for i in range(8)]    # one /64
 
 # The limits under test (the config below).
@@ -447,6 +448,28 @@ def scenario_d(d, srv, cli1, cli2, cli3):
           "d: one timeout record for %s, reason \"incomplete frame\" (%r)" % (DRIBBLE4, s))
 
 
+NOISE_COUNT = 40
+
+
+def scenario_f(d, srv, cli1, cli2, cli3):
+    """Log noise: garbage and local-only requests from one remote source."""
+    mark = len(d.logtext())
+    frames = [b"\x00\x00", frame(b"?"), frame(b"d"), frame(b"k"),
+              frame(alive2_body("intruder"))]
+    for i in range(NOISE_COUNT):
+        r = cli1.call(op="request", dst=SRV4, src=NOISE4, port=PORT,
+                      data=frames[i % len(frames)].hex())
+        check(r["reply"] == "", "f: noise request %d got no reply (%r)" % (i, r))
+    # Every one is accounted for, but only the first is a record of its own.
+    t = d.logtext()[mark:]
+    full = [r for r in records(t, "query") if r.get("src") == NOISE4]
+    check(len(full) == 1, "f: one full record for the first noisy request from %s (%d)"
+          % (NOISE4, len(full)))
+    accounted(d, mark, [], [NOISE4 + "/32"], "other", "-", NOISE_COUNT - 1)
+    check(d.alive(), "f: the daemon is still running")
+    served(cli2, POLITE4)
+
+
 def scenario_e(d, srv, cli1, cli2, cli3):
     """Descriptor exhaustion after start."""
     d.wait_conns(1)
@@ -508,7 +531,7 @@ def scenario_e(d, srv, cli1, cli2, cli3):
 
 
 SCENARIOS = [("a", scenario_a), ("b", scenario_b), ("c", scenario_c), ("d", scenario_d),
-             ("e", scenario_e)]
+             ("f", scenario_f), ("e", scenario_e)]
 
 
 def main():
@@ -534,7 +557,7 @@ def main():
     try:
         PAIR.setup([SRV4 + "/24", SRV6 + "/64"],
                    [a + "/24" for a in [FLOOD4, POLITE4, CAP4] + TOTAL4 +
-                    [LATE4, SILENT4, DRIBBLE4] + FDX4 + [WITNESS4, AFTER4]] +
+                    [LATE4, SILENT4, DRIBBLE4] + FDX4 + [WITNESS4, AFTER4, NOISE4]] +
                    [a + "/64" for a in ROT6])
         d = Daemon(logdir, conf, acl)
         daemons.append(d)

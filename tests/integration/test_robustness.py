@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Robustness on loopback: what a local peer can do to the registry and
+the log must not outlive its connection or break a record.
+
+- ALIVE2 followed at once by a reset (SO_LINGER 0), many times: the name
+  never stays registered (NAMES ends up empty, the name registers again),
+  and STOP for it in relaxed mode answers NOEXIST without harming the
+  daemon (it once freed the connection and kept the name pointing at it).
+- A 255-character name of 4-byte characters: its audit record still ends
+  with the verdict and says the name was cut.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import epmdtest  # noqa: E402
+from epmdtest import Daemon, alive2_body, frame, names, register, request  # noqa: E402
+
+RESETS = 60
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def reset_after_alive2(port, name):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.sendall(frame(alive2_body(name)))
+    s.close()                   # RST, possibly before the reply is written
+
+
+def main():
+    with Daemon(args=["-d", "-relaxed_command_check"]) as d:
+        for i in range(RESETS):
+            reset_after_alive2(d.port, "ghost")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            body = names(d.port)[4:]
+            if b"ghost" not in body:
+                break
+            time.sleep(0.05)
+        else:
+            fail("'ghost' still listed after its connections were reset: %r" % body)
+        print("ok   %d ALIVE2+reset: no registration left behind" % RESETS)
+        r = request(d.port, frame(b"s" + b"ghost"))
+        if r != b"NOEXIST":
+            fail("STOP ghost: %r" % r)
+        s, reply = register(d.port, "ghost")
+        if reply[:2] != b"v\x00":
+            fail("ghost cannot register again: %r" % reply)
+        s.close()
+        if not d.alive():
+            fail("daemon died (log %s)" % d.logpath)
+        print("ok   STOP answers NOEXIST, the name registers again, daemon alive")
+
+        name = "\U00010000" * 255
+        s, reply = register(d.port, name)
+        if reply[:2] != b"v\x00":
+            fail("255 x U+10000 not registered: %r" % reply)
+        s.close()
+        deadline = time.monotonic() + 5
+        recs = []
+        while time.monotonic() < deadline and len(recs) < 2:
+            recs = [l for l in d.logtext().splitlines()
+                    if "node_truncated=yes" in l and "event=query" in l]
+            time.sleep(0.05)
+        if len(recs) < 2:
+            fail("no complete records for the long name: %r" % recs)
+        for l in recs:
+            if " verdict=ok" not in l or '\\xf0\\x90\\x80\\x80' not in l:
+                fail("long-name record lost its fields: %r" % l[-200:])
+            if len(l) > 2048:
+                fail("long-name record is %d bytes" % len(l))
+        print("ok   long names are cut in records, which keep their verdict")
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
