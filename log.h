@@ -6,7 +6,9 @@
  * (its native protocol, with structured EPMD_* fields), or stderr. Records
  * that cannot be sent at once wait in a bounded queue; when it is full they
  * are dropped and counted, and the count is logged (dropped=N) as soon as
- * records flow again. Logging never blocks the daemon.
+ * records flow again. Logging to syslog or journald never blocks the
+ * daemon; the stderr target writes directly and is meant for a terminal
+ * (-d in the foreground).
  *
  * Never pass peer-supplied text as a format. Audit records take the node
  * name raw and escape it themselves.
