@@ -235,6 +235,7 @@ key_known(const char *key)
 	static const char *const keys[] = { "listen", "port",
 	    "packet_timeout", "acl_file", "names_refusal", "port_refusal",
 	    "relaxed_command_check", "max_nodes", "log_target", "log_socket",
+	    "user",
 	    "log_facility", "log_ident", "counters_interval",
 	    "ratelimit_loopback" };
 	size_t	 i;
@@ -411,6 +412,21 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 		else
 			snprintf(c->log_ident, sizeof(c->log_ident), "%s",
 			    tok[1]);
+	} else if (strcmp(key, "user") == 0) {
+		const char *p;
+
+		/* A POSIX portable user name; whether it exists is checked at
+		 * start, not here. */
+		for (p = tok[1]; *p != '\0'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			    *p == '_' || *p == '.' || (*p == '-' && p != tok[1])))
+				break;
+		if (*p != '\0' || strlen(tok[1]) >= sizeof(c->user))
+			conf_error(x->errs, x->file, line, "user: \"%s\" is not "
+			    "a valid user name", tok[1]);
+		else
+			snprintf(c->user, sizeof(c->user), "%s", tok[1]);
 	} else if (strcmp(key, "ratelimit_loopback") == 0) {
 		if (yesno(tok[1], &b) == -1)
 			conf_error(x->errs, x->file, line,

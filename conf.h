@@ -63,6 +63,7 @@ struct conf {
 	char			 log_facility[16];
 	char			 log_ident[64];
 	unsigned		 counters_interval;	/* seconds, 0 off */
+	char			 user[33];	/* run as, once bound; "" stay */
 	/* Abuse resistance. */
 	uint32_t		 rl_rate;	/* lookups/s per source */
 	uint32_t		 rl_burst;

@@ -4,10 +4,13 @@
  * client command runs as soon as it is reached, with the options before it.
  */
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +165,34 @@ raise_nofile(size_t max_connections)
 		return room;
 	}
 	return max_connections;
+}
+
+/*
+ * Once the sockets are bound, stop being root: become user, with its
+ * group and no supplementary groups, and check that root cannot be
+ * regained. Any failure is fatal: running as root by mistake is worse
+ * than not running.
+ */
+static void
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0) {
+		log_warnx("user %s: not running as root, keeping uid %u", user,
+		    (unsigned)geteuid());
+		return;
+	}
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot become user %s", user);
+	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1))
+		fatalx("user %s: root could be regained", user);
+	log_event(LOG_INFO, "event=privileges user=%s uid=%u gid=%u", user,
+	    (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
 }
 
 /* Detach: the parent exits 0 once the child runs in its own session. */
@@ -418,6 +449,8 @@ main(int argc, char **argv)
 	}
 	if (daemonize)
 		detach();
+	if (conf.user[0] != '\0')
+		drop_privileges(conf.user);
 	if (server_start(srv) == -1) {
 		server_free(srv);
 		return 1;

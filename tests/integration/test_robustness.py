@@ -34,6 +34,49 @@ def reset_after_alive2(port, name):
     s.close()                   # RST, possibly before the reply is written
 
 
+def drop_privileges():
+    """Started as root with `user nobody`: it serves as nobody, for good,
+    and can still read its files on reload."""
+    if os.geteuid() != 0:
+        print("note: not root, the privilege drop is not checked")
+        return
+    import pwd
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    tmp = tempfile.mkdtemp(prefix="epmd-user-")
+    os.chmod(tmp, 0o755)
+    conf = os.path.join(tmp, "epmd_secure.conf")
+    acl = os.path.join(tmp, "acl")
+    with open(conf, "w") as f:
+        f.write("user nobody\n")
+    with open(acl, "w") as f:
+        f.write("allow 127.0.0.0/8\nallow ::1\n")
+    os.chmod(conf, 0o644)
+    os.chmod(acl, 0o644)
+    with Daemon(args=["-d", "-config", conf, "-acl", acl]) as d:
+        with open("/proc/%d/status" % d.proc.pid) as f:
+            st = dict(l.split(":", 1) for l in f if ":" in l)
+        uids = st["Uid"].split()
+        gids = st["Gid"].split()
+        groups = st["Groups"].split()
+        if uids != [str(nobody.pw_uid)] * 4 or gids != [str(nobody.pw_gid)] * 4 or \
+                groups not in ([], [str(nobody.pw_gid)]):
+            fail("not running as nobody: Uid %s Gid %s Groups %s" % (uids, gids, groups))
+        s, reply = register(d.port, "dropped")
+        if reply[:2] != b"v\x00":
+            fail("registration as nobody: %r" % reply)
+        os.kill(d.proc.pid, 1)
+        deadline = time.monotonic() + 5
+        while "event=reload result=ok" not in d.logtext():
+            if time.monotonic() > deadline:
+                fail("reload as nobody did not succeed: %s" % d.logtext()[-500:])
+            time.sleep(0.05)
+        if b"dropped" not in names(d.port):
+            fail("registration lost over the reload")
+        s.close()
+    print("ok   user nobody: serves as nobody, reloads its files")
+
+
 def main():
     with Daemon(args=["-d", "-relaxed_command_check"]) as d:
         for i in range(RESETS):
@@ -77,6 +120,7 @@ def main():
             if len(l) > 2048:
                 fail("long-name record is %d bytes" % len(l))
         print("ok   long names are cut in records, which keep their verdict")
+    drop_privileges()
     print("PASS")
 
 
