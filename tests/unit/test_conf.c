@@ -818,6 +818,33 @@ test_conf_values(void **state)
 	free(e);
 }
 
+/* user: a portable user name, checked for existence only at start. */
+static void
+test_conf_user(void **state)
+{
+	static const char *const bad[] = { "-root", "ro ot", "r\x01",
+	    "a/b", "r$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	char			 line[64];
+	size_t			 i;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.user, "");
+	assert_int_equal(parse_conf("user nobody\n", &c, e), 0);
+	assert_string_equal(c.user, "nobody");
+	assert_int_equal(parse_conf("user epmd_secure-1.x\n", &c, e), 0);
+	assert_string_equal(c.user, "epmd_secure-1.x");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf_defaults(&c);
+		snprintf(line, sizeof(line), "user %s\n", bad[i]);
+		assert_int_equal(parse_conf(line, &c, e), 1);
+		assert_string_equal(c.user, "");
+	}
+	free(e);
+}
+
 static void
 test_conf_listen_lists(void **state)
 {
@@ -2102,6 +2129,7 @@ main(void)
 		cmocka_unit_test(test_conf_empty_keeps_defaults),
 		cmocka_unit_test(test_conf_each_key),
 		cmocka_unit_test(test_conf_values),
+		cmocka_unit_test(test_conf_user),
 		cmocka_unit_test(test_conf_listen_lists),
 		cmocka_unit_test(test_conf_listen_limit),
 		cmocka_unit_test(test_conf_error_vectors),
