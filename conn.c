@@ -61,7 +61,7 @@ struct conn {
 	uint8_t			*out;
 	size_t			 outlen;
 	size_t			 outoff;
-	char			 peerstr[UTIL_ADDRSTRLEN];
+	char			 peerstr[UTIL_ADDRSTRLEN];	/* conn_peer() */
 	char			*regname;	/* registered node, for logs */
 	uint16_t		 regport;
 	enum audit_req		 req;		/* the request being served */
@@ -106,6 +106,16 @@ deadline_left(const struct timespec *ts)
 		tv.tv_usec = (suseconds_t)((ns % 1000000000LL) / 1000);
 	}
 	return tv;
+}
+
+/* The peer as "address:port", for messages: formatted on first use. */
+static const char *
+conn_peer(struct conn *c)
+{
+	if (c->peerstr[0] == '\0')
+		util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
+		    sizeof(c->peerstr));
+	return c->peerstr;
 }
 
 /* Write this connection's audit record. */
@@ -198,8 +208,6 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 		c->rlkey = *rlkey;
 		c->rl_counted = 1;
 	}
-	util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
-	    sizeof(c->peerstr));
 	c->req = AUDIT_REQ_NONE;
 	clock_gettime(CLOCK_MONOTONIC, &c->accepted);
 
@@ -251,14 +259,15 @@ conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
 	ssize_t				 n = 0;
 
 	c->after = after;
-	log_debug("%s: replying %zu bytes", c->peerstr, len);
+	if (log_debug_level() > 0)
+		log_debug("%s: replying %zu bytes", conn_peer(c), len);
 	/* Most replies fit the socket buffer: write them from the caller's. */
 	if (cfg->delay_write == 0) {
 		do
 			n = write(c->fd, buf, len);
 		while (n == -1 && errno == EINTR);
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			log_debug("%s: write: %s", c->peerstr, strerror(errno));
+			log_debug("%s: write: %s", conn_peer(c), strerror(errno));
 			conn_free(c);
 			return;
 		}
@@ -274,13 +283,13 @@ conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
 
 		if (server_reply_reserve(c->srv, rest) == -1) {
 			log_warnx("%s: reply of %zu bytes dropped: the reply "
-			    "memory budget is full", c->peerstr, len);
+			    "memory budget is full", conn_peer(c), len);
 			conn_free(c);
 			return;
 		}
 		if ((c->out = malloc(rest)) == NULL) {
 			server_reply_release(c->srv, rest);
-			log_warnx("%s: out of memory for a reply", c->peerstr);
+			log_warnx("%s: out of memory for a reply", conn_peer(c));
 			conn_free(c);
 			return;
 		}
@@ -416,7 +425,7 @@ do_listing(struct conn *c, int dump)
 	} else
 		registry_walk(reg, names_line, &x);
 	if (o.failed) {
-		log_warnx("%s: cannot build %s reply", c->peerstr,
+		log_warnx("%s: cannot build %s reply", conn_peer(c),
 		    dump ? "DUMP" : "NAMES");
 		free(o.p);
 		conn_free(c);
@@ -712,7 +721,7 @@ conn_read(struct conn *c)
 		c->framelen = 2 + bodylen;
 		if ((c->frame = malloc(c->framelen)) == NULL) {
 			log_warnx("%s: out of memory for a frame",
-			    c->peerstr);
+			    conn_peer(c));
 			conn_free(c);
 			return;
 		}
@@ -746,7 +755,7 @@ conn_write(struct conn *c)
 			return;
 		}
 		if (n <= 0) {
-			log_debug("%s: write: %s", c->peerstr,
+			log_debug("%s: write: %s", conn_peer(c),
 			    n == 0 ? "nothing written" : strerror(errno));
 			conn_free(c);
 			return;
@@ -812,7 +821,7 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 			    "no bytes" : "incomplete frame");
 		} else {
 			/* The request has its record: a slow reader. */
-			log_debug("%s: reply not read in time", c->peerstr);
+			log_debug("%s: reply not read in time", conn_peer(c));
 			conn_free(c);
 		}
 		return;
