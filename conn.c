@@ -160,20 +160,31 @@ conn_refuse(struct conn *c, enum audit_verdict v, const char *reason)
 	conn_free(c);
 }
 
-/* (Re)arm the connection's one event for what, with the deadline. */
+/*
+ * (Re)arm the connection's one event for what, with the deadline. If the
+ * event cannot be watched, the connection is closed: callers return at
+ * once after this.
+ */
 static void
 conn_arm(struct conn *c, short what, int timed)
 {
 	struct timeval	 tv;
+	int		 r;
 
 	event_del(c->ev);
 	event_assign(c->ev, server_base(c->srv), what == 0 ? -1 : c->fd,
 	    what, conn_event, c);
 	if (timed) {
 		tv = deadline_left(&c->deadline);
-		event_add(c->ev, &tv);
+		r = event_add(c->ev, &tv);
 	} else
-		event_add(c->ev, NULL);
+		r = event_add(c->ev, NULL);
+	if (r == -1) {
+		/* Unwatched, a registration would never see its end. */
+		log_warnx("%s: cannot watch the connection; closing it",
+		    conn_peer(c));
+		conn_free(c);
+	}
 }
 
 void
