@@ -800,7 +800,9 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	switch (c->state) {
 	case CONN_DELAYED:
+		/* Stock sleeps before accept(): the deadlines start now. */
 		c->state = CONN_READING;
+		clock_gettime(CLOCK_MONOTONIC, &c->accepted);
 		deadline_set(&c->deadline,
 		    server_config(c->srv)->packet_timeout);
 		conn_arm(c, EV_READ, 1);
