@@ -60,17 +60,17 @@ conf_defaults(struct conf *c)
 	c->log_target = CONF_LOG_SYSLOG;
 	snprintf(c->log_facility, sizeof(c->log_facility), "daemon");
 	snprintf(c->log_ident, sizeof(c->log_ident), "epmd_secure");
-	c->rl_rate = 20;
-	c->rl_burst = 40;
-	c->rl_v4len = 32;
-	c->rl_v6len = 64;
-	c->rl_loopback = 0;
-	c->max_connections = 8192;
-	c->max_per_source = 64;
-	c->loopback_reserved = 256;
-	c->max_sources = 16384;
-	c->first_byte_timeout = 2;
-	c->summary_interval = 10;
+	c->lim.rate = 20;
+	c->lim.burst = 40;
+	c->lim.v4len = 32;
+	c->lim.v6len = 64;
+	c->lim.limit_loopback = 0;
+	c->lim.max_connections = 8192;
+	c->lim.max_per_source = 64;
+	c->lim.loopback_reserved = 256;
+	c->lim.max_sources = 16384;
+	c->lim.first_byte_timeout = 2;
+	c->lim.summary_interval = 10;
 }
 
 /* Numeric keys: name, where, bounds. */
@@ -82,20 +82,20 @@ struct num_key {
 };
 
 static const struct num_key num_keys[] = {
-	{ "ratelimit_rate", offsetof(struct conf, rl_rate), 0, 0, 1000000 },
-	{ "ratelimit_burst", offsetof(struct conf, rl_burst), 0, 1, 1000000 },
-	{ "ratelimit_ipv4_prefix", offsetof(struct conf, rl_v4len), 0, 1, 32 },
-	{ "ratelimit_ipv6_prefix", offsetof(struct conf, rl_v6len), 0, 1, 128 },
-	{ "max_connections", offsetof(struct conf, max_connections), 1, 16,
+	{ "ratelimit_rate", offsetof(struct conf, lim.rate), 0, 0, 1000000 },
+	{ "ratelimit_burst", offsetof(struct conf, lim.burst), 0, 1, 1000000 },
+	{ "ratelimit_ipv4_prefix", offsetof(struct conf, lim.v4len), 0, 1, 32 },
+	{ "ratelimit_ipv6_prefix", offsetof(struct conf, lim.v6len), 0, 1, 128 },
+	{ "max_connections", offsetof(struct conf, lim.max_connections), 1, 16,
 	    1000000 },
-	{ "max_connections_per_source", offsetof(struct conf, max_per_source),
+	{ "max_connections_per_source", offsetof(struct conf, lim.max_per_source),
 	    1, 1, 1000000 },
-	{ "loopback_reserved", offsetof(struct conf, loopback_reserved), 1, 0,
+	{ "loopback_reserved", offsetof(struct conf, lim.loopback_reserved), 1, 0,
 	    1000000 },
-	{ "max_sources", offsetof(struct conf, max_sources), 1, 16, 4000000 },
-	{ "first_byte_timeout", offsetof(struct conf, first_byte_timeout), 0,
+	{ "max_sources", offsetof(struct conf, lim.max_sources), 1, 16, 4000000 },
+	{ "first_byte_timeout", offsetof(struct conf, lim.first_byte_timeout), 0,
 	    1, 86400 },
-	{ "summary_interval", offsetof(struct conf, summary_interval), 0, 1,
+	{ "summary_interval", offsetof(struct conf, lim.summary_interval), 0, 1,
 	    3600 },
 };
 
@@ -433,7 +433,7 @@ conf_line(char **tok, int ntok, unsigned line, void *arg)
 			    "ratelimit_loopback: \"%s\" is not yes or no",
 			    tok[1]);
 		else
-			c->rl_loopback = b;
+			c->lim.limit_loopback = b;
 	} else if (num_line(c, key, tok[1], x->file, line, x->errs)) {
 		/* done */
 	} else if (strcmp(key, "counters_interval") == 0) {
@@ -457,14 +457,14 @@ conf_parse(const char *text, size_t len, const char *file, struct conf *c,
 
 	each_line(text, len, file, errs, conf_line, &x);
 	/* Every connection's source must fit in the source table. */
-	if (c->max_sources < c->max_connections)
+	if (c->lim.max_sources < c->lim.max_connections)
 		conf_error(errs, file, 0, "max_sources (%zu) must be at least "
-		    "max_connections (%zu)", c->max_sources,
-		    c->max_connections);
-	if (c->loopback_reserved >= c->max_connections)
+		    "max_connections (%zu)", c->lim.max_sources,
+		    c->lim.max_connections);
+	if (c->lim.loopback_reserved >= c->lim.max_connections)
 		conf_error(errs, file, 0, "loopback_reserved (%zu) must be "
-		    "below max_connections (%zu)", c->loopback_reserved,
-		    c->max_connections);
+		    "below max_connections (%zu)", c->lim.loopback_reserved,
+		    c->lim.max_connections);
 	return errs->total - before;
 }
 

@@ -47,6 +47,20 @@ enum conf_port_refusal {
 	CONF_PORT_CLOSE,	/* close without reply */
 };
 
+/* Abuse-resistance limits, as read and as the server applies them. */
+struct conf_limits {
+	uint32_t	 rate;			/* lookups/s per source */
+	uint32_t	 burst;
+	unsigned	 v4len, v6len;		/* source prefix lengths */
+	int		 limit_loopback;
+	size_t		 max_connections;
+	size_t		 max_per_source;
+	size_t		 loopback_reserved;
+	size_t		 max_sources;
+	unsigned	 first_byte_timeout;	/* seconds */
+	unsigned	 summary_interval;	/* seconds */
+};
+
 struct conf {
 	unsigned		 set;
 	uint16_t		 port;
@@ -64,18 +78,7 @@ struct conf {
 	char			 log_ident[64];
 	unsigned		 counters_interval;	/* seconds, 0 off */
 	char			 user[33];	/* run as, once bound; "" stay */
-	/* Abuse resistance. */
-	uint32_t		 rl_rate;	/* lookups/s per source */
-	uint32_t		 rl_burst;
-	unsigned		 rl_v4len;	/* source prefix lengths */
-	unsigned		 rl_v6len;
-	int			 rl_loopback;	/* limit loopback too */
-	size_t			 max_connections;
-	size_t			 max_per_source;
-	size_t			 loopback_reserved;
-	size_t			 max_sources;
-	unsigned		 first_byte_timeout;	/* seconds */
-	unsigned		 summary_interval;	/* seconds */
+	struct conf_limits	 lim;
 };
 
 struct conf_errors {

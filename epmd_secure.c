@@ -419,17 +419,7 @@ main(int argc, char **argv)
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
 	cfg.counters_interval = conf.counters_interval;
-	cfg.lim.rate = conf.rl_rate;
-	cfg.lim.burst = conf.rl_burst;
-	cfg.lim.v4len = conf.rl_v4len;
-	cfg.lim.v6len = conf.rl_v6len;
-	cfg.lim.limit_loopback = conf.rl_loopback;
-	cfg.lim.max_connections = conf.max_connections;
-	cfg.lim.max_per_source = conf.max_per_source;
-	cfg.lim.loopback_reserved = conf.loopback_reserved;
-	cfg.lim.max_sources = conf.max_sources;
-	cfg.lim.first_byte_timeout = conf.first_byte_timeout;
-	cfg.lim.summary_interval = conf.summary_interval;
+	cfg.lim = conf.lim;
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
 		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;

@@ -274,7 +274,7 @@ static void
 admit(struct server *s, struct listener *l, int fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	const struct server_limits	*lim = &s->cfg.lim;
+	const struct conf_limits	*lim = &s->cfg.lim;
 	struct sockaddr_storage		 local;
 	const struct sockaddr		*lp;
 	struct acl_addr			 addr, key;
@@ -393,7 +393,7 @@ enum server_lookup
 server_lookup_allowed(struct server *s, const struct acl_addr *peer,
     int local)
 {
-	const struct server_limits	*lim = &s->cfg.lim;
+	const struct conf_limits	*lim = &s->cfg.lim;
 	struct acl_addr			 key;
 	uint64_t			 now;
 
@@ -424,7 +424,7 @@ static void
 summary_one(const struct acl_addr *key, const uint64_t *counts,
     uint64_t since, void *arg)
 {
-	const struct server_limits	*lim = arg;
+	const struct conf_limits	*lim = arg;
 	char				 a[64];
 	uint64_t			 now = now_ms();
 

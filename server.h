@@ -20,20 +20,6 @@ struct event_base;
 struct registry;
 struct conn;
 
-/* Abuse-resistance limits (see epmd_secure.conf(5)). */
-struct server_limits {
-	uint32_t	 rate;			/* lookups/s per source */
-	uint32_t	 burst;
-	unsigned	 v4len, v6len;		/* source prefix lengths */
-	int		 limit_loopback;
-	size_t		 max_connections;
-	size_t		 max_per_source;
-	size_t		 loopback_reserved;
-	size_t		 max_sources;
-	unsigned	 first_byte_timeout;	/* seconds */
-	unsigned	 summary_interval;	/* seconds */
-};
-
 struct server_config {
 	uint16_t	 port;
 	/* Extra listen addresses; loopback is always added. */
@@ -51,7 +37,7 @@ struct server_config {
 	int		 config_explicit;	/* -config given */
 	const char	*acl_path;		/* -acl, or NULL */
 	unsigned	 counters_interval;	/* seconds, 0 off */
-	struct server_limits lim;
+	struct conf_limits lim;		/* see epmd_secure.conf(5) */
 };
 
 /* The part of the configuration a reload may change. */
