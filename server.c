@@ -691,12 +691,6 @@ server_listeners(struct server *s, char *buf, size_t len)
 	return s->nlisteners;
 }
 
-size_t
-server_nconns(struct server *s)
-{
-	return s->nconns;
-}
-
 struct event_base *
 server_base(struct server *s)
 {

@@ -81,9 +81,6 @@ void server_free(struct server *);
 /* Describe the listening sockets ("addr:port ..."); returns their count. */
 size_t server_listeners(struct server *, char *buf, size_t len);
 
-/* Open connections. */
-size_t server_nconns(struct server *);
-
 /* Accessors for conn.c. */
 struct event_base *server_base(struct server *);
 struct registry *server_registry(struct server *);
