@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # epmd_secure: plain GNU make. `make` builds ./epmd_secure; `make run` runs
 # it in the foreground on loopback; `make check` builds and runs every test.
 

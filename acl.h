@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * acl.h: who may ask what. Pure: no sockets opened, no logging, no clock.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client.c: talk to the local daemon with blocking sockets, as stock's
  * client does: IPv6 loopback first, then IPv4 loopback.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * client.h: the command-line client (-names, -dump, -kill, -stop,
  * -started), with output and exit status identical to stock epmd's.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf.c: line-oriented parsers for the configuration and ACL files.
  * Both are "keyword arguments..." per line, '#' to the end of the line is

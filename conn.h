@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.h: one client connection: its input frame, its reply, its deadline,
  * and, for ALIVE2, the registration it holds for as long as it is open.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * epmd_secure.c: main: the command line and environment, start-up order,
  * detaching. Options are read left to right like stock epmd's, and a

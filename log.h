@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log.h: operational logging (OpenBSD style) and the per-query audit
  * trail, both through one bounded, non-blocking pipeline.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ratelimit.c: a chained hash of sources with an LRU list of the idle
  * ones. Buckets hold milli-tokens so that integer arithmetic refills

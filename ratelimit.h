@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ratelimit.h: per-source state for abuse resistance. Pure: no sockets,
  * no clock (time is a parameter, in milliseconds), no logging.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * registry.c: registered nodes in a list, newest first (the order NAMES
  * and DUMP report), and freed names in a FIFO capped at max_freed.

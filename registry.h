@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * registry.h: the node table. Pure: no sockets, no clock (time is a
  * parameter), no logging.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.h: the event loop's owner: listening sockets, accept and its
  * back-off, signals, the registry, and the set of open connections.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * systemd.c: the daemon's side of socket activation and sd_notify.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * systemd.h: socket activation and readiness notification (libsystemd).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.h: small pure helpers shared by the daemon and the client:
  * strict number and address parsing, and escaping for log output.

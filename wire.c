@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.c: the EPMD codec. Every untrusted byte is read through the cursor
  * below, which fails on a short buffer instead of reading past it.

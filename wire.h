@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.h: the EPMD codec. Pure: no sockets, no logging, no globals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * loadgen: standalone load generator for EPMD-speaking daemons.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2317  # scenario_* and trap handlers are called indirectly
 # Benchmark epmd_secure against stock epmd in the same run.
 #

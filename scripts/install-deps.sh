@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages epmd_secure needs to build, test and benchmark,
 # if any is missing. Idempotent and quiet when everything is present.
 # Usage: scripts/install-deps.sh [build|test]   (default: test, the superset)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Run every test: the cmocka unit binaries (plain and sanitizer builds) and
 # the integration scripts. Exit status 0 only if nothing failed. The last
 # line is the summary: "N passed, N failed, N skipped".

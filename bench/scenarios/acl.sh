@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2317
 # scenario_acl: lookups/s with a 1-rule ACL against a 10,000-rule one.
 #

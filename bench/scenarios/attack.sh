@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2317
 # scenario_attack: epmd_secure and stock epmd under attack from another
 # "host", in two private network namespaces joined by a veth pair.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2317
 # Helpers shared by bench/scenarios/*.sh (sourced by bench/run.sh; defines
 # no scenario itself).  See bench/README.md.

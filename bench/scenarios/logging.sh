@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2317
 # scenario_logging: the cost of auditing every query to a real rsyslogd.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_conf.c: the configuration and ACL parsers on arbitrary text, and
  * the compiled ACL against a naive first-match scan for a few addresses.

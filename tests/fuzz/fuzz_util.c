@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_util.c: libFuzzer target for util.c's parsers and escaper.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for the integration tests: start daemons on ephemeral loopback
 ports, send raw EPMD frames, and collect replies.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for tests that run the daemon in private network namespaces.
 
 Two namespaces joined by a veth pair, created directly inside them (never an

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The ACL seen from another host, in two private network namespaces.
 
 Layout (nothing leaves the two namespaces; no address of the real host is used):

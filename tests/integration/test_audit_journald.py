@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The audit trail in journald's native protocol.
 
 We play journald: an AF_UNIX datagram socket bound in a temp dir, given to a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The audit trail through a real rsyslogd.
 
 A private rsyslogd (its own config, work directory and imuxsock socket in a

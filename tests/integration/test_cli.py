@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The drop-in command line.
 
 For every CASE three runs are made, each against its own freshly started and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Real Erlang nodes against the daemon under test.
 
 Part 1: a daemon on an ephemeral loopback port; two nodes (erl -start_epmd false,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets and run each for a short, bounded time from
 # the checked-in seeds: a crash, sanitizer report or mismatch fails.
 # Longer runs: make -C tests/fuzz run FUZZ_TIME=600.

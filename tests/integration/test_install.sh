@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # test_install.sh: what a packager and an admin get.
 #   (a) every man page is clean under `mandoc -Tlint -W warning`;
 #   (b) every flag of `epmd_secure -h` is documented in epmd_secure(8), and

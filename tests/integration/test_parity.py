@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Byte parity with stock epmd.
 
 Every scenario in SCENARIOS is run against a fresh stock epmd and a fresh

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Robustness on loopback: what a local peer can do to the registry and
 the log must not outlive its connection or break a record.
 

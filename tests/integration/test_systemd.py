@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The daemon under systemd: socket activation, sd_notify, and the shipped units.
 
 systemd is not PID 1 here, so the service manager's part is played by

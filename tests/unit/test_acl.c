@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_acl.c: address classification on hand-built socket addresses.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conf.c: the configuration and ACL parsers, conf_read_file() and
  * conf_load() on temporary files, the compiled policy's answers on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_ratelimit.c: the per-source table, driven with explicit times (ms).
  */

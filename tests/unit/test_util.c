@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_util.c: strict number and address parsing, address formatting and
  * log escaping.

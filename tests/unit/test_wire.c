@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_wire.c: the EPMD codec on byte arrays. Every decode and frame check
  * runs on an exact-size heap copy of its input, so a read one byte past
