@@ -49,8 +49,8 @@ struct conn {
 	enum conn_after		 after;
 	int			 local_peer;
 	int			 rl_counted;	/* counted per source */
-	struct acl_addr		 addr;		/* peer, for the ACL */
-	struct acl_addr		 rlkey;		/* source, for the limits */
+	struct addr		 addr;		/* peer, for the ACL */
+	struct addr		 rlkey;		/* source, for the limits */
 	struct timespec		 accepted;	/* CLOCK_MONOTONIC */
 	struct timespec		 deadline;
 	struct sockaddr_storage	 peer;
@@ -62,7 +62,7 @@ struct conn {
 	uint8_t			*out;
 	size_t			 outlen;
 	size_t			 outoff;
-	char			 peerstr[UTIL_ADDRSTRLEN];	/* conn_peer() */
+	char			 peerstr[ADDR_STRLEN];	/* conn_peer() */
 	char			*regname;	/* registered node, for logs */
 	uint16_t		 regport;
 	enum audit_req		 req;		/* the request being served */
@@ -114,7 +114,7 @@ static const char *
 conn_peer(struct conn *c)
 {
 	if (c->peerstr[0] == '\0')
-		util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
+		addr_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
 		    sizeof(c->peerstr));
 	return c->peerstr;
 }
@@ -186,7 +186,7 @@ conn_arm(struct conn *c, short what, int timed)
 void
 conn_new(struct server *srv, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct sockaddr *local, int is_local,
-    const struct acl_addr *rlkey)
+    const struct addr *rlkey)
 {
 	const struct server_config	*cfg = server_config(srv);
 	struct conn			*c;
@@ -208,7 +208,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *peer,
 	memcpy(&c->peer, peer, peerlen);
 	memcpy(&c->local, local, local->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	if (acl_addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
+	if (addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
 		c->addr.family = AF_UNSPEC;
 	c->local_peer = is_local;
 	if (rlkey != NULL) {
@@ -353,7 +353,7 @@ outbuf_add(struct outbuf *o, const void *data, size_t len)
 struct names_ctx {
 	struct outbuf		*o;
 	const struct acl	*acl;
-	const struct acl_addr	*addr;
+	const struct addr	*addr;
 	size_t			 listed;
 	size_t			 hidden;
 };

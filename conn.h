@@ -24,7 +24,7 @@ struct conn;
  */
 void conn_new(struct server *, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct sockaddr *local, int is_local,
-    const struct acl_addr *rlkey);
+    const struct addr *rlkey);
 
 /* Close the connection, dropping any registration it holds. */
 void conn_free(struct conn *);

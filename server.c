@@ -41,7 +41,7 @@ struct listener {
 	struct server		*srv;
 	int			 fd;
 	struct event		*ev;
-	char			 name[UTIL_ADDRSTRLEN];
+	char			 name[ADDR_STRLEN];
 	/* The bound address, when it is a specific one (not a wildcard). */
 	struct sockaddr_storage	 addr;
 	int			 specific;
@@ -103,7 +103,7 @@ listen_on(struct server *s, const char *addr)
 	}
 	/* The same address given twice listens once. */
 	l = &s->listeners[s->nlisteners];
-	util_sockaddr_str((struct sockaddr *)&ss, l->name, sizeof(l->name));
+	addr_sockaddr_str((struct sockaddr *)&ss, l->name, sizeof(l->name));
 	for (size_t i = 0; i < s->nlisteners; i++)
 		if (strcmp(s->listeners[i].name, l->name) == 0)
 			return 0;
@@ -144,7 +144,7 @@ systemd_bind(struct server *s)
 		len = sizeof(ss);
 		if (getsockname(fds[i], (struct sockaddr *)&ss, &len) == -1)
 			ss.ss_family = AF_UNSPEC;
-		util_sockaddr_str((struct sockaddr *)&ss, l->name,
+		addr_sockaddr_str((struct sockaddr *)&ss, l->name,
 		    sizeof(l->name));
 		/*
 		 * NAMES and DUMP report the port; clients check it against
@@ -245,7 +245,7 @@ now_ms(void)
 /* Log one connection refused by a cap, or count it for the summary. */
 static void
 refuse_conn(struct server *s, const struct sockaddr *peer,
-    const struct sockaddr *local, const struct acl_addr *key,
+    const struct sockaddr *local, const struct addr *key,
     const char *why)
 {
 	const struct audit	 a = {
@@ -281,7 +281,7 @@ admit(struct server *s, struct listener *l, int fd,
 	const struct conf_limits	*lim = &s->cfg.lim;
 	struct sockaddr_storage		 local;
 	const struct sockaddr		*lp;
-	struct acl_addr			 addr, key;
+	struct addr			 addr, key;
 	socklen_t			 len = sizeof(local);
 	int				 is_local;
 
@@ -304,7 +304,7 @@ admit(struct server *s, struct listener *l, int fd,
 		conn_new(s, fd, peer, peerlen, lp, 1, NULL);
 		return;
 	}
-	if (acl_addr_from_sockaddr(peer, &addr) == -1) {
+	if (addr_from_sockaddr(peer, &addr) == -1) {
 		close(fd);
 		return;
 	}
@@ -394,11 +394,11 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 }
 
 int
-server_lookup_allowed(struct server *s, const struct acl_addr *peer,
+server_lookup_allowed(struct server *s, const struct addr *peer,
     int local)
 {
 	const struct conf_limits	*lim = &s->cfg.lim;
-	struct acl_addr			 key;
+	struct addr			 key;
 
 	if (local && !lim->limit_loopback)
 		return 1;
@@ -409,10 +409,10 @@ server_lookup_allowed(struct server *s, const struct acl_addr *peer,
 }
 
 int
-server_note_refusal(struct server *s, const struct acl_addr *peer,
+server_note_refusal(struct server *s, const struct addr *peer,
     enum rl_kind kind)
 {
-	struct acl_addr	 key;
+	struct addr	 key;
 
 	if (peer->family != AF_INET && peer->family != AF_INET6)
 		return 1;
@@ -421,14 +421,14 @@ server_note_refusal(struct server *s, const struct acl_addr *peer,
 }
 
 static void
-summary_one(const struct acl_addr *key, const uint64_t *counts,
+summary_one(const struct addr *key, const uint64_t *counts,
     uint64_t since, void *arg)
 {
 	const struct conf_limits	*lim = arg;
 	char				 a[64];
 	uint64_t			 now = now_ms();
 
-	inet_ntop(key->family, key->addr, a, sizeof(a));
+	addr_format(key, a, sizeof(a));
 	log_event(LOG_NOTICE, "event=refusal_summary source=%s/%u "
 	    "rate_limited=%llu conn_limit=%llu other=%llu seconds=%llu", a,
 	    key->family == AF_INET ? lim->v4len : lim->v6len,
@@ -627,7 +627,7 @@ server_reply_release(struct server *s, size_t bytes)
 }
 
 void
-server_conn_closed(struct server *s, int local, const struct acl_addr *key)
+server_conn_closed(struct server *s, int local, const struct addr *key)
 {
 	s->nconns--;
 	if (!local)

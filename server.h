@@ -102,7 +102,7 @@ int server_reload(struct server *);
  * per source, else NULL.
  */
 void server_conn_closed(struct server *, int local,
-    const struct acl_addr *rlkey);
+    const struct addr *rlkey);
 
 /* All unsent reply bytes held at once, across connections. */
 #define SERVER_REPLY_BUDGET	(64 * 1024 * 1024)
@@ -117,11 +117,11 @@ void server_reply_release(struct server *, size_t bytes);
  * Note one refusal of a summarised kind (audit_summarised()) from peer:
  * 1 if it should be logged in full, 0 if only counted.
  */
-int server_note_refusal(struct server *, const struct acl_addr *peer,
+int server_note_refusal(struct server *, const struct addr *peer,
     enum rl_kind kind);
 
 /* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? 1 if so. */
-int server_lookup_allowed(struct server *, const struct acl_addr *peer,
+int server_lookup_allowed(struct server *, const struct addr *peer,
     int local);
 
 /* Stop the loop after the current callbacks; the daemon exits status. */
