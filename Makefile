@@ -29,7 +29,8 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c
+PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
+		  proto.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  $(PURE_SRCS)
 BUILD		?= build
