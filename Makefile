@@ -86,6 +86,12 @@ check: deps
 	    CFLAGS="-O1 -g -Werror" unit build/asan/epmd_secure
 	tests/run.sh
 
+# Every fuzz target for RUNS executions from its seeds (make check runs
+# each for a few seconds only, in tests/integration/test_fuzz_smoke.sh).
+RUNS		?= 1000000
+fuzz-long:
+	$(MAKE) -C tests/fuzz long RUNS=$(RUNS)
+
 bench: deps
 	$(MAKE) epmd_secure
 	bench/run.sh
@@ -134,6 +140,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check bench install uninstall clean
+.PHONY: all deps deps-build unit run check fuzz-long bench install uninstall \
+	clean
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)
