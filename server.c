@@ -440,6 +440,13 @@ server_start(struct server *s)
 		return -1;
 	}
 	event_config_free(ecfg);
+	/*
+	 * Keep large blocks (a big ACL's arrays) in mmap()ed memory that
+	 * free() returns at once: glibc would otherwise raise the threshold
+	 * after the first such free, and a reload's ACL would stay in the
+	 * heap after a smaller one replaced it.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	for (i = 0; i < s->nlisteners; i++) {
 		struct listener *l = &s->listeners[i];
 
