@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -454,7 +455,8 @@ main(int argc, char **argv)
 		}
 		else if (strcmp(a, "-log_socket") == 0) {
 			log_socket = optarg_of(argc, argv, &i);
-			if (log_socket[0] != '/' || strlen(log_socket) >= 108)
+			if (log_socket[0] != '/' || strlen(log_socket) >=
+			    sizeof(((struct sockaddr_un *)0)->sun_path))
 				die("-log_socket: an absolute path under 108 "
 				    "bytes is expected");
 		}
