@@ -26,7 +26,7 @@
 #define MAX_LINE	4096
 
 /* Record one finding; warnings keep at most half of the slots. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 record(struct conf_errors *e, int warning, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
