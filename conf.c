@@ -432,7 +432,7 @@ key_set(const struct key *k, struct conf *c, const char *v, char *why,
 		return 0;
 	case K_SOCKET:
 		if (v[0] != '/' || strlen(v) >= CONF_SUN_PATH_LEN) {
-			snprintf(why, whylen, "%s: an absolute path under %d "
+			snprintf(why, whylen, "%s: an absolute path under %zu "
 			    "bytes is expected", k->name, CONF_SUN_PATH_LEN);
 			return -1;
 		}
