@@ -699,6 +699,9 @@ reload_finish(struct server *s, struct reload *r)
 		systemd_notify_ready("reload failed; previous policy kept");
 		return;
 	}
+	for (i = 0; i < r->errs.n; i++)	/* warnings only: it loaded */
+		log_event(LOG_WARNING, "event=reload_warning warning=\"%s\"",
+		    log_quote(q, sizeof(q), r->errs.msg[i]));
 	np->names_refusal = r->c.names_refusal;
 	np->port_refusal = r->c.port_refusal;
 	snprintf(np->file, sizeof(np->file), "%s", s->cfg.acl_path != NULL ?
