@@ -30,7 +30,7 @@ endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
 PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c
-SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
+SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c holder.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
