@@ -46,24 +46,34 @@ deps-build:
 deps:
 	@scripts/install-deps.sh test
 
-epmd_secure: $(OBJS)
+epmd_secure: $(OBJS) $(BUILD)/flags
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
 # The daemon itself under a sanitizer, for the integration tests.
-$(BUILD)/epmd_secure: $(OBJS)
+$(BUILD)/epmd_secure: $(OBJS) $(BUILD)/flags
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
-$(BUILD)/%.o: %.c | $(BUILD)
+$(BUILD)/%.o: %.c $(BUILD)/flags | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS_SYSTEMD) \
 	    -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)
 
+# The flags every object was built with: when they change (`make check`
+# adds -Werror after a plain `make` or `make run`), everything rebuilds.
+FLAGS_NOW	= $(subst ','\'',$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS))
+$(BUILD)/flags: FORCE | $(BUILD)
+	@printf '%s\n' '$(FLAGS_NOW)' >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+FORCE:
+
 # Unit tests link the pure modules (no libevent, no libsystemd) and cmocka.
-$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
+$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) \
+    $(BUILD)/flags | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
 	    $(PURE_SRCS:%.c=$(BUILD)/%.o) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
@@ -93,7 +103,14 @@ bench: deps
 # Units get the installed binary's path, and units and config files the
 # installed configuration directory (the daemon's built-in default stays
 # /etc/epmd_secure: the unit names its config file, which names the ACL).
+# Units: $(PREFIX)/lib/systemd/system, which systemd reads for
+# /usr/local too; for PREFIX=/usr, /lib/systemd/system, where Debian 12's
+# packages put them (its /usr is merged, so both name the same place).
+ifeq ($(PREFIX),/usr)
 UNITDIR		?= /lib/systemd/system
+else
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+endif
 CONFDIR		= $(SYSCONFDIR)/epmd_secure
 
 install: epmd_secure
@@ -130,9 +147,22 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/epmd_secure.service \
 	    $(DESTDIR)$(UNITDIR)/epmd_secure.socket
 
+# Opt-in, never part of install: make the epmd that erl starts
+# (/usr/lib/erlang/erts-*/bin/epmd) run $(SBINDIR)/epmd_secure, stock kept
+# as epmd.stock through dpkg-divert --rename; uninstall-takeover puts stock
+# back. See epmd_secure(8), "Taking over the epmd that erl starts".
+install-takeover:
+	@test -x $(DESTDIR)$(SBINDIR)/epmd_secure || \
+	    { echo "install-takeover: run make install first" >&2; exit 1; }
+	scripts/epmd-takeover apply $(SBINDIR)/epmd_secure
+
+uninstall-takeover:
+	scripts/epmd-takeover undo
+
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check bench install uninstall clean
+.PHONY: all deps deps-build unit run check bench install uninstall clean \
+	install-takeover uninstall-takeover FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)
