@@ -294,8 +294,13 @@ server_bind(struct server *s, char *why, size_t whylen)
 		return SERVER_BIND_FAILED;
 	}
 	if (taken != NULL) {
-		int	 ours = held_by_us(s, wanted, nwanted, held,
-		    sizeof(held));
+		int	 ours;
+
+		/* Our own sockets out of the way: the holders are others. */
+		for (i = 0; i < s->nlisteners; i++)
+			close(s->listeners[i].fd);
+		s->nlisteners = 0;
+		ours = held_by_us(s, wanted, nwanted, held, sizeof(held));
 
 		if (ours)
 			snprintf(why, whylen, "%s", held);
