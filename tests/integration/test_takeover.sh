@@ -4,6 +4,7 @@
 # PID 1), for real: epmd_secure becomes the epmd that every path starts.
 #   (a) dpkg-buildpackage -b -us -uc in a copy of the tree; lintian on the
 #       .deb reports no error;
+#   (a2) make install-takeover / uninstall-takeover, same checks;
 #   (b) dpkg -i: the init script starts the daemon on loopback and says so;
 #       every erts-*/bin/epmd is diverted (stock kept byte for byte as
 #       epmd.stock); status/reload/restart/stop;
@@ -19,7 +20,10 @@
 #       killed, the CLI (rabbit_nodes_common:ensure_epmd/0, what
 #       rabbit_epmd_monitor also calls) brings up epmd_secure, not stock;
 #   (f) dpkg -P: stock epmd back byte for byte (sha256 before/after), no
-#       diversion left, nothing listening, no init script.
+#       diversion left, nothing listening, no init script;
+#   (g) without the package, the README's settings for RabbitMQ:
+#       ERL_ZFLAGS='-epmd "epmd_secure -daemon"' makes the CLI's helper
+#       start ours; ERL_ZFLAGS='-start_epmd false' starts none.
 # Every exit path (trap) stops what it started, purges both packages,
 # undoes any diversion left and restores policy-rc.d: stock epmd is never
 # left missing or diverted. Holds /tmp/epmd-stock.lock exclusively, so that
@@ -168,6 +172,32 @@ check "lintian: no error (E:) on $(basename "$deb")" \
     sh -c '! grep -q "^E:" "$1"' - "$tmp/lintian.log"
 check "lintian: no warning (W:) either" \
     sh -c '! grep -q "^W:" "$1"' - "$tmp/lintian.log"
+
+# ---------------------------------------------------------------- (a2)
+section "(a2) make install-takeover / uninstall-takeover (from the source tree)"
+# The daemon just built in the package's tree stands in for an installed
+# one ($(SBINDIR) is that directory).
+if make -C "$src" install-takeover SBINDIR="$src" >"$tmp/mk-takeover.log" 2>&1; then
+	ok "make install-takeover SBINDIR=$src"
+else
+	fail "make install-takeover:"
+	tail -10 "$tmp/mk-takeover.log"
+fi
+while read -r sum file; do
+	check "  $file runs $src/epmd_secure, stock kept as $file.stock" sh -c '
+	    grep -qx "exec $2/epmd_secure \"\$@\"" "$1" &&
+	    echo "$3  $1.stock" | sha256sum --quiet -c -' - "$file" "$src" "$sum"
+done <"$stock_list"
+make -C "$src" install-takeover SBINDIR="$src" >"$tmp/mk-takeover2.log" 2>&1
+check "  a second install-takeover changes nothing" sh -c '
+    [ "$(LC_ALL=C dpkg-divert --list "/usr/lib/erlang/*" | wc -l)" -eq "$(wc -l <"$1")" ]' \
+    - "$stock_list"
+make -C "$src" uninstall-takeover >"$tmp/mk-untakeover.log" 2>&1
+rc=$?
+check "make uninstall-takeover: exit 0, stock epmd back byte for byte, no diversion" sh -c '
+    [ "$1" -eq 0 ] && sha256sum --quiet -c "$2" &&
+    ! LC_ALL=C dpkg-divert --list "/usr/lib/erlang/*" | grep -q . &&
+    ! ls /usr/lib/erlang/erts-*/bin/epmd.stock >/dev/null 2>&1' - "$rc" "$stock_list"
 
 # ---------------------------------------------------------------- (b)
 section "(b) dpkg -i on this host: the init script starts it on loopback"
@@ -439,6 +469,38 @@ check "no init script, no rc links" sh -c '
     [ ! -e /etc/init.d/epmd_secure ] && ! ls /etc/rc?.d/*epmd_secure >/dev/null 2>&1'
 timeout -k 5 60 dpkg -P "$FAKE" >/dev/null 2>&1
 check "dpkg -P $FAKE removes $FAKE_ERTS" test ! -e "$FAKE_ERTS"
+
+# ---------------------------------------------------------------- (g)
+section "(g) without the package: the README's ERL_ZFLAGS keep RabbitMQ's helpers off stock"
+ours=${EPMD_SECURE:-$src/epmd_secure}
+if [ ! -x "$rmq/rabbitmq-diagnostics" ]; then
+	echo "SKIP-PART (g): rabbitmq-server is not installed"
+else
+	p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	zport() {
+		ss -Hltnp "sport = :$p" | awk '{print $4}' | LC_ALL=C sort | tr '\n' ' '
+	}
+	zcomm() {
+		ss -Hltnp "sport = :$p" | grep -o '(("[^"]*"' | sort -u | tr -d '("' | tr '\n' ' '
+	}
+	# ensure_epmd/0 starts `erl -sname epmd-starter-N`: it inherits
+	# ERL_ZFLAGS, so -epmd makes it start ours.
+	env HOME="$home" ERL_EPMD_PORT=$p ERL_ZFLAGS="-epmd \"$ours -daemon\"" \
+	    timeout -k 5 60 "$rmq/rabbitmq-diagnostics" -n "nosuch@$host" ping \
+	    >"$tmp/zflags1.log" 2>&1
+	check "ERL_ZFLAGS='-epmd \"epmd_secure -daemon\"': rabbitmq-diagnostics starts epmd_secure ($(zcomm)on $(zport))" \
+	    sh -c '[ "$1" = "epmd_secure " ] && [ "$2" = "127.0.0.1:$3 [::1]:$3 " ]' - "$(zcomm)" "$(zport)" "$p"
+	"$ours" -port "$p" -kill >/dev/null 2>&1
+	sleep 0.3
+	env HOME="$home" ERL_EPMD_PORT=$p ERL_ZFLAGS="-start_epmd false" \
+	    timeout -k 5 60 "$rmq/rabbitmq-diagnostics" -n "nosuch@$host" ping \
+	    >"$tmp/zflags2.log" 2>&1
+	check "ERL_ZFLAGS='-start_epmd false': rabbitmq-diagnostics starts no epmd at all ($(zport))" \
+	    test -z "$(zport)"
+	for q in $(ss -Hltnp "sport = :$p" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+		kill -KILL "$q"
+	done
+fi
 
 echo
 echo "$checks checks, $failed failed, $(($(date +%s) - t_start)) s"
