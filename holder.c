@@ -213,9 +213,33 @@ holder_is_wildcard(const struct holder_sock *hs)
 	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
 }
 
-/* 1 if a process named epmd_secure other than us runs. */
+/* 1 if pid runs with uid as its real, effective or saved user id. */
 static int
-other_epmd_secure_runs(void)
+runs_as(int pid, unsigned uid)
+{
+	char		 path[64], line[256];
+	unsigned	 r, e, sv;
+	FILE		*f;
+	int		 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %u %u %u", &r, &e, &sv) == 3) {
+			found = r == uid || e == uid || sv == uid;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * 1 if a process named epmd_secure other than us runs as uid (the owner
+ * of a socket whose holder /proc does not show us).
+ */
+static int
+other_epmd_secure_runs(unsigned uid)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -228,7 +252,7 @@ other_epmd_secure_runs(void)
 		if ((pid = pid_of(de->d_name)) == 0 || pid == self)
 			continue;
 		comm_of(pid, comm, sizeof(comm));
-		found = strcmp(comm, "epmd_secure") == 0;
+		found = strcmp(comm, "epmd_secure") == 0 && runs_as(pid, uid);
 	}
 	closedir(d);
 	return found;
@@ -245,7 +269,7 @@ holder_all_epmd_secure(const struct holder *h)
 		const struct holder_sock	*hs = &h->s[i];
 
 		if (hs->pid == 0) {
-			if (!other_epmd_secure_runs())
+			if (!other_epmd_secure_runs(hs->uid))
 				return 0;
 		} else if (strcmp(hs->comm, "epmd_secure") != 0 &&
 		    !(hs->pid == 1 && strcmp(hs->comm, "systemd") == 0))

@@ -42,7 +42,7 @@ int holder_is_wildcard(const struct holder_sock *);
 /*
  * 1 if every socket in h is held by an epmd_secure (or by systemd, PID 1,
  * for a socket unit). A holder we cannot see counts as one only when a
- * process named epmd_secure other than us runs.
+ * process named epmd_secure other than us runs as the socket's owner.
  */
 int holder_all_epmd_secure(const struct holder *h);
 

@@ -152,6 +152,56 @@ def test_daemon_twice(logdir):
         epmdtest.wait_until(lambda: not ours_running_on(port), 5, "the daemon to exit")
 
 
+def run_as_nobody(args):
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", OURS]
+                       + args, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                       env=epmdtest.clean_env(), stdin=subprocess.DEVNULL, cwd="/")
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_unprivileged_caller(logdir):
+    """erl run by a user starts `epmd -daemon` as that user: it cannot read
+    the root daemon's /proc/PID/fd, and still recognises it."""
+    if os.geteuid() != 0 or not epmdtest.have("setpriv"):
+        print("note: not root or no setpriv; unprivileged -daemon not checked")
+        return
+    port = epmdtest.free_port()
+    rc, out, err = run(["-port", str(port), "-daemon"])
+    check(rc == 0, "root -daemon: %d %r" % (rc, err))
+    try:
+        epmdtest.wait_listening(port)
+        rc, out, err = run_as_nobody(["-port", str(port), "-daemon"])
+        check(rc == 0 and out == "" and err == "",
+              "as nobody, -daemon against root's epmd_secure: want exit 0, silent; got %d %r"
+              % (rc, err))
+        print("ok   as nobody, -daemon against root's epmd_secure (holder not visible): "
+              "exit 0, silent")
+    finally:
+        run(["-port", str(port), "-kill"])
+        epmdtest.wait_until(lambda: not ours_running_on(port), 5, "the daemon to exit")
+    def root_epmd_secure():
+        return subprocess.run(["pgrep", "-u", "0", "-x", "epmd_secure"], capture_output=True,
+                              text=True).stdout.split()
+    deadline = time.monotonic() + 3
+    while root_epmd_secure() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    others = root_epmd_secure()
+    if others:
+        print("note: other root epmd_secure processes run (%s): the invisible-stock case "
+              "would take them for the holder; not checked" % " ".join(others))
+        return
+    stock = epmdtest.Daemon(binary=STOCK, logdir=logdir, name="stock-nobody")
+    try:
+        rc, out, err = run_as_nobody(["-port", str(stock.port), "-daemon"])
+        check(rc == 1 and "uid 0 (process not visible)" in err,
+              "as nobody against root's stock epmd: want exit 1 naming uid 0; got %d %r"
+              % (rc, err))
+        print("ok   as nobody, -daemon against root's stock epmd: %s" % err.strip())
+    finally:
+        stock.proc.kill()
+        stock.stop()
+
+
 def test_foreign_address():
     port = epmdtest.free_port()
     rc, out, err = run(["-port", str(port), "-address", "192.0.2.254"])
@@ -213,6 +263,7 @@ def main():
     for name, fn in (("stock on loopback", lambda: test_stock_on_loopback(logdir)),
                      ("stock everywhere", lambda: test_stock_everywhere(logdir)),
                      ("-daemon twice", lambda: test_daemon_twice(logdir)),
+                     ("unprivileged caller", lambda: test_unprivileged_caller(logdir)),
                      ("foreign address", test_foreign_address),
                      ("-version", test_version),
                      ("-names one write", lambda: test_names_one_write(logdir))):
