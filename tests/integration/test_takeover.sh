@@ -344,13 +344,22 @@ done
 section "(e) RabbitMQ: two nodes through epmd_secure"
 rmq=/usr/lib/rabbitmq/bin
 host=$(hostname -s)
+# AMQP and distribution ports of the two nodes: free a moment ago.
+rabbit_ports=$(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss:
+    s.bind(("0.0.0.0", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
 rabbit_env() {
 	n=$1
 	base=$tmp/rabbit$n
 	mkdir -p "$base/mnesia" "$base/log"
 	[ -f "$base/enabled_plugins" ] || echo '[].' >"$base/enabled_plugins"
+	set -- $rabbit_ports
+	[ "$n" = 1 ] && amqp=$1 dist=$2 || amqp=$3 dist=$4
 	echo "HOME=$home RABBITMQ_NODENAME=rabbit$n@$host
-	    RABBITMQ_NODE_PORT=$((25671 + n)) RABBITMQ_DIST_PORT=$((25681 + n))
+	    RABBITMQ_NODE_PORT=$amqp RABBITMQ_DIST_PORT=$dist
 	    RABBITMQ_MNESIA_BASE=$base/mnesia RABBITMQ_LOG_BASE=$base/log
 	    RABBITMQ_ENABLED_PLUGINS_FILE=$base/enabled_plugins
 	    RABBITMQ_PLUGINS_EXPAND_DIR=$base/plugins-expand
