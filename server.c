@@ -182,8 +182,10 @@ held_by_us(struct server *s, const char **wanted, size_t nwanted,
 	/* The same set of addresses, each bound exactly. */
 	for (i = 0; i < nwanted && same; i++) {
 		if (util_parse_address(wanted[i], s->cfg.port, &ss, &sslen,
-		    &errstr) == -1)
-			return 0;
+		    &errstr) == -1) {
+			same = 0;
+			break;
+		}
 		for (j = 0; j < h.n; j++)
 			if (memcmp(&h.s[j].addr, &ss, sslen) == 0)
 				break;

@@ -80,6 +80,19 @@ done
 for page in epmd_secure.8 epmd_secure.conf.5 epmd_secure.acl.5; do
 	check "man/$page exists" test -f "man/$page"
 done
+# groff (man-db's formatter) titles mdoc pages "BSD ... Manual" unless told.
+if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
+	for p in epmd_secure.8:"System Manager's Manual" \
+	    epmd_secure.conf.5:"File Formats Manual" \
+	    epmd_secure.acl.5:"File Formats Manual"; do
+		head=$(MANWIDTH=80 man -l "man/${p%%:*}" 2>/dev/null | head -1)
+		check "man -l man/${p%%:*}: header '$(echo $head)'" sh -c '
+		    case "$1" in *BSD*) exit 1;; *"$2"*) exit 0;; esac; exit 1' \
+		    - "$head" "${p#*:}"
+	done
+else
+	echo "note: man or groff not installed; page headers not checked"
+fi
 
 # ---------------------------------------------------------------- build
 src=$tmp/src
