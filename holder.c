@@ -258,6 +258,20 @@ other_epmd_secure_runs(unsigned uid)
 	return found;
 }
 
+/*
+ * 1 if PID 1 is systemd (/proc/1/comm is readable by everyone, unlike its
+ * descriptors): an unprivileged caller then cannot see which unit holds
+ * a root-owned socket before the service has been activated.
+ */
+static int
+systemd_is_init(void)
+{
+	char	 comm[17];
+
+	comm_of(1, comm, sizeof(comm));
+	return strcmp(comm, "systemd") == 0;
+}
+
 int
 holder_all_epmd_secure(const struct holder *h)
 {
@@ -269,7 +283,8 @@ holder_all_epmd_secure(const struct holder *h)
 		const struct holder_sock	*hs = &h->s[i];
 
 		if (hs->pid == 0) {
-			if (!other_epmd_secure_runs(hs->uid))
+			if (!other_epmd_secure_runs(hs->uid) &&
+			    !(hs->uid == 0 && systemd_is_init()))
 				return 0;
 		} else if (strcmp(hs->comm, "epmd_secure") != 0 &&
 		    !(hs->pid == 1 && strcmp(hs->comm, "systemd") == 0))

@@ -42,7 +42,10 @@ int holder_is_wildcard(const struct holder_sock *);
 /*
  * 1 if every socket in h is held by an epmd_secure (or by systemd, PID 1,
  * for a socket unit). A holder we cannot see counts as one only when a
- * process named epmd_secure other than us runs as the socket's owner.
+ * process named epmd_secure other than us runs as the socket's owner, or
+ * the socket is root's and systemd is PID 1 (a socket unit not activated
+ * yet). Callers also compare the addresses: stock's epmd.socket listens
+ * on [::], never on exactly 127.0.0.1 and ::1.
  */
 int holder_all_epmd_secure(const struct holder *h);
 
