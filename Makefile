@@ -32,7 +32,7 @@ endif
 # Pure modules: libc only, unit-tested and fuzzed on their own.
 PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
 		  proto.c
-SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
+SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c holder.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
@@ -48,28 +48,36 @@ deps-build:
 deps:
 	@scripts/install-deps.sh test
 
-epmd_secure: $(OBJS)
+epmd_secure: $(OBJS) $(BUILD)/flags
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
 # The daemon itself under a sanitizer, for the integration tests.
-$(BUILD)/epmd_secure: $(OBJS)
+$(BUILD)/epmd_secure: $(OBJS) $(BUILD)/flags
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $(OBJS) \
 	    $$($(PKG_CONFIG) --libs $(PKGS))
 
-$(BUILD)/%.o: %.c | $(BUILD)
+$(BUILD)/%.o: %.c $(BUILD)/flags | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS_SYSTEMD) \
 	    -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)
 
+# The flags every object was built with: when they change (`make check`
+# adds -Werror after a plain `make` or `make run`), everything rebuilds.
+FLAGS_NOW	= $(subst ','\'',$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS))
+$(BUILD)/flags: FORCE | $(BUILD)
+	@printf '%s\n' '$(FLAGS_NOW)' >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+FORCE:
+
 # The default config and ACL paths compile in SYSCONFDIR: rebuild what
 # uses them when it changes.
 $(BUILD)/sysconfdir: FORCE | $(BUILD)
 	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
 $(BUILD)/conf.o $(BUILD)/epmd_secure.o: $(BUILD)/sysconfdir
-FORCE:
 
 # Each unit binary links only the pure modules it tests (and those they
 # call), and cmocka: no libevent, no libsystemd.
@@ -86,7 +94,8 @@ MODS_proto	= proto wire registry acl addr ratelimit audit util
 mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
 
 .SECONDEXPANSION:
-$(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) | $(BUILD)
+$(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \
+    $(BUILD)/flags | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
 	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
@@ -137,7 +146,14 @@ bench: deps
 # Units get the installed binary's path, and units and config files the
 # installed configuration directory, as does the daemon's built-in default
 # (-DSYSCONFDIR).
+# Units: $(PREFIX)/lib/systemd/system, which systemd reads for
+# /usr/local too; for PREFIX=/usr, /lib/systemd/system, where Debian 12's
+# packages put them (its /usr is merged, so both name the same place).
+ifeq ($(PREFIX),/usr)
 UNITDIR		?= /lib/systemd/system
+else
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+endif
 CONFDIR		= $(SYSCONFDIR)/epmd_secure
 
 install: epmd_secure
@@ -174,10 +190,22 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/epmd_secure.service \
 	    $(DESTDIR)$(UNITDIR)/epmd_secure.socket
 
+# Opt-in, never part of install: make the epmd that erl starts
+# (/usr/lib/erlang/erts-*/bin/epmd) run $(SBINDIR)/epmd_secure, stock kept
+# as epmd.stock through dpkg-divert --rename; uninstall-takeover puts stock
+# back. See epmd_secure(8), "Taking over the epmd that erl starts".
+install-takeover:
+	@test -x $(DESTDIR)$(SBINDIR)/epmd_secure || \
+	    { echo "install-takeover: run make install first" >&2; exit 1; }
+	scripts/epmd-takeover apply $(SBINDIR)/epmd_secure
+
+uninstall-takeover:
+	scripts/epmd-takeover undo
+
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
 .PHONY: all deps deps-build unit run check coverage fuzz-long bench install \
-	uninstall clean FORCE
+	uninstall clean install-takeover uninstall-takeover FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

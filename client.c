@@ -127,7 +127,6 @@ client_listing(uint16_t port, enum wire_op op, int silent)
 		    (unsigned)(((uint32_t)buf[0] << 24) |
 		    ((uint32_t)buf[1] << 16) | ((uint32_t)buf[2] << 8) |
 		    buf[3]));
-		fflush(stdout);
 	}
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
@@ -135,8 +134,13 @@ client_listing(uint16_t port, enum wire_op op, int silent)
 			continue;
 		if (n <= 0)
 			break;
-		/* DUMP lines carry their NUL bytes through, as stock. */
-		if (!silent && write_all(STDOUT_FILENO, buf, (size_t)n) == -1)
+		/*
+		 * Through stdio, as stock: to a pipe, the header and the
+		 * listing leave in one write (up to the buffer's size), so
+		 * a reader taking the first chunk sees the names too. DUMP
+		 * lines carry their NUL bytes through.
+		 */
+		if (!silent && fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
 			break;
 	}
 	close(fd);

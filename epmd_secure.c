@@ -44,6 +44,7 @@ static const char usage_text[] =
 "                   [-delay_write Seconds] [-config File] [-acl File]\n"
 "                   [-log_socket Path]\n"
 "       epmd_secure [-config File] [-acl File] -t\n"
+"       epmd_secure -version | -V\n"
 "       epmd_secure [-port No] -names | -started | -dump | -kill |\n"
 "                   -stop Name\n"
 "\n"
@@ -75,6 +76,7 @@ static const char usage_text[] =
 "    -kill                    stop the daemon\n"
 "    -stop Name               unregister Name (relaxed daemons only)\n"
 "    -h                       print this help\n"
+"    -version, -V             print the version\n"
 "\n"
 "Environment: ERL_EPMD_PORT, ERL_EPMD_ADDRESS, ERL_EPMD_RELAXED_COMMAND_CHECK\n"
 "See epmd_secure(8).\n";
@@ -290,6 +292,17 @@ detach(void)
 }
 
 /*
+ * A start that cannot serve as configured. Before the event loop runs,
+ * log.c copies warnings to stderr: an admin or erl starting us sees the
+ * reason, and a detached daemon's log keeps it.
+ */
+static void
+startup_failed(const char *why)
+{
+	log_warnx("not starting: %s", why);
+}
+
+/*
  * Print every finding, one per line, as "file:line: error|warning:
  * message" (prefixed with the program's name outside -t).
  */
@@ -340,6 +353,10 @@ scan_files(int argc, char **argv, struct server_config *cfg, int *client,
 	for (i = 1; i < argc; i++) {
 		const char	*a = argv[i];
 
+		if (strcmp(a, "-version") == 0 || strcmp(a, "-V") == 0) {
+			printf("epmd_secure %s\n", EPMD_SECURE_VERSION);
+			exit(0);
+		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "-help") == 0 ||
 		    strcmp(a, "--help") == 0) {
 			fputs(usage_text, stdout);
@@ -379,7 +396,7 @@ main(int argc, char **argv)
 	struct log_config	 lc;
 	const char		*log_socket = NULL;
 	char			 listeners[512], quoted[4 * CONF_PATH_LEN + 1];
-	char			 status_line[128];
+	char			 status_line[128], why[1024];
 	size_t			 k;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -519,14 +536,25 @@ main(int argc, char **argv)
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");
-	switch (server_bind(srv)) {
+	switch (server_bind(srv, why, sizeof(why))) {
 	case SERVER_BIND_OK:
 		break;
-	case SERVER_BIND_IN_USE:
-		/* Stock exits 0 here: erl starts epmd -daemon every time. */
+	case SERVER_BIND_SERVED:
+		/*
+		 * As stock: erl runs `epmd -daemon` at every node start, and
+		 * an epmd already serving is the normal case.
+		 */
+		if (daemonize) {
+			log_debug("%s", why);
+			server_free(srv);
+			return 0;
+		}
+		startup_failed(why);
 		server_free(srv);
-		return 0;
+		return 1;
 	default:
+		/* Unlike stock (exit 0): see epmd_secure(8), START-UP. */
+		startup_failed(why);
 		server_free(srv);
 		return 1;
 	}

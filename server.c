@@ -30,6 +30,7 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "holder.h"
 #include "log.h"
 #include "proto.h"
 #include "registry.h"
@@ -161,50 +162,159 @@ systemd_bind(struct server *s)
 	return SERVER_BIND_OK;
 }
 
+/*
+ * Is the port, where our bind found it taken, held by an epmd_secure
+ * serving exactly the addresses we meant to serve (wanted[0..nwanted))?
+ * Anything else is described in why.
+ */
+static int
+held_by_us(struct server *s, const char **wanted, size_t nwanted,
+    char *why, size_t whylen)
+{
+	struct holder		 h;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const char		*errstr;
+	char			 held[512];
+	size_t			 i, j;
+	int			 same = 1;
+
+	holder_find(s->cfg.port, &h);
+	holder_describe(&h, held, sizeof(held));
+	/* The same set of addresses, each bound exactly. */
+	for (i = 0; i < nwanted && same; i++) {
+		if (util_parse_address(wanted[i], s->cfg.port, &ss, &sslen,
+		    &errstr) == -1) {
+			same = 0;
+			break;
+		}
+		for (j = 0; j < h.n; j++)
+			if (memcmp(&h.s[j].addr, &ss, sslen) == 0)
+				break;
+		same = j < h.n;
+	}
+	for (j = 0; j < h.n && same; j++) {
+		for (i = 0; i < nwanted; i++)
+			if (util_parse_address(wanted[i], s->cfg.port, &ss,
+			    &sslen, &errstr) == 0 &&
+			    memcmp(&h.s[j].addr, &ss, sslen) == 0)
+				break;
+		same = i < nwanted;
+	}
+	if (same && holder_all_epmd_secure(&h)) {
+		snprintf(why, whylen, "port %u is already served by "
+		    "epmd_secure on the same addresses: %s",
+		    (unsigned)s->cfg.port, held);
+		return 1;
+	}
+	snprintf(why, whylen, "port %u is already in use: %s",
+	    (unsigned)s->cfg.port, held);
+	return 0;
+}
+
+/* 1 if a configured address is the wildcard of family. */
+static int
+wildcard_configured(struct server *s, int family)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const char		*errstr;
+	size_t			 i;
+
+	for (i = 0; i < s->cfg.naddresses; i++) {
+		if (util_parse_address(s->cfg.addresses[i], 0, &ss, &sslen,
+		    &errstr) == -1 || ss.ss_family != family)
+			continue;
+		if (family == AF_INET ? ((struct sockaddr_in *)(void *)&ss)->
+		    sin_addr.s_addr == htonl(INADDR_ANY) :
+		    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)
+		    (void *)&ss)->sin6_addr))
+			return 1;
+	}
+	return 0;
+}
+
 enum server_bind_status
-server_bind(struct server *s)
+server_bind(struct server *s, char *why, size_t whylen)
 {
 	static const char	*loopback[] = { "127.0.0.1", "::1" };
-	size_t			 i;
-	int			 in_use = 0;
+	const char		*wanted[SERVER_MAX_ADDRESSES + 2];
+	const char		*taken = NULL;
+	size_t			 i, nwanted = 0;
+	char			 held[640];
 
+	snprintf(why, whylen, "no address to listen on");
 	if (s->cfg.systemd)
 		return systemd_bind(s);
+	/*
+	 * Every configured address must bind: serving a subset would split
+	 * the registry (remote peers asking one epmd, local nodes
+	 * registering with another).
+	 */
 	for (i = 0; i < s->cfg.naddresses; i++) {
+		wanted[nwanted++] = s->cfg.addresses[i];
 		if (listen_on(s, s->cfg.addresses[i]) == 0)
 			continue;
 		if (errno == EADDRINUSE) {
-			/* Not a warning: erl starts us whenever it starts. */
-			log_info("port %u on %s is already in use",
-			    (unsigned)s->cfg.port, s->cfg.addresses[i]);
-			return SERVER_BIND_IN_USE;
+			if (taken == NULL)
+				taken = s->cfg.addresses[i];
+			continue;
 		}
-		if (errno != EINVAL)
-			log_warn("cannot listen on %s port %u",
-			    s->cfg.addresses[i], (unsigned)s->cfg.port);
+		if (errno == EINVAL)
+			snprintf(why, whylen, "listen address \"%s\" is not "
+			    "a numeric address", s->cfg.addresses[i]);
+		else
+			snprintf(why, whylen, "cannot listen on %s port %u: "
+			    "%s", s->cfg.addresses[i], (unsigned)s->cfg.port,
+			    strerror(errno));
 		return SERVER_BIND_FAILED;
 	}
 	/*
-	 * Loopback is always served; a host without IPv6 still starts. But
-	 * loopback already taken means another epmd runs here (erl starts
-	 * `epmd -daemon` every time): leave quietly, as stock does.
+	 * Loopback is always served, as stock does. An address family or a
+	 * loopback address the kernel lacks (no IPv6) is no failure; a
+	 * taken port is.
 	 */
 	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
-		if (listen_on(s, loopback[i]) == 0)
+		if (wildcard_configured(s, i == 0 ? AF_INET : AF_INET6))
+			continue;	/* 0.0.0.0 or :: covers it */
+		if (listen_on(s, loopback[i]) == 0) {
+			wanted[nwanted++] = loopback[i];
 			continue;
-		if (errno == EADDRINUSE)
-			in_use = 1;
-		log_debug("cannot listen on %s port %u: %s", loopback[i],
-		    (unsigned)s->cfg.port, strerror(errno));
-	}
-	if (in_use && s->cfg.naddresses == 0) {
-		log_info("port %u is already in use", (unsigned)s->cfg.port);
-		return SERVER_BIND_IN_USE;
-	}
-	if (s->nlisteners == 0) {
-		log_warnx("no address to listen on");
+		}
+		if (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL) {
+			log_debug("cannot listen on %s port %u: %s",
+			    loopback[i], (unsigned)s->cfg.port,
+			    strerror(errno));
+			continue;
+		}
+		wanted[nwanted++] = loopback[i];
+		if (errno == EADDRINUSE) {
+			if (taken == NULL)
+				taken = loopback[i];
+			continue;
+		}
+		snprintf(why, whylen, "cannot listen on %s port %u: %s",
+		    loopback[i], (unsigned)s->cfg.port, strerror(errno));
 		return SERVER_BIND_FAILED;
 	}
+	if (taken != NULL) {
+		int	 ours;
+
+		/* Our own sockets out of the way: the holders are others. */
+		for (i = 0; i < s->nlisteners; i++)
+			close(s->listeners[i].fd);
+		s->nlisteners = 0;
+		ours = held_by_us(s, wanted, nwanted, held, sizeof(held));
+
+		if (ours)
+			snprintf(why, whylen, "%s", held);
+		else
+			snprintf(why, whylen, "cannot listen on %s: %s",
+			    taken, held);
+		return ours ? SERVER_BIND_SERVED : SERVER_BIND_IN_USE;
+	}
+	if (s->nlisteners == 0)
+		return SERVER_BIND_FAILED;
 	return SERVER_BIND_OK;
 }
 

@@ -49,8 +49,9 @@ struct server_policy {
 /* What server_bind() reports. */
 enum server_bind_status {
 	SERVER_BIND_OK = 0,
-	SERVER_BIND_IN_USE,	/* another epmd has the port: exit 0 */
-	SERVER_BIND_FAILED,	/* message logged: exit 1 */
+	SERVER_BIND_SERVED,	/* an epmd_secure serves the same addresses */
+	SERVER_BIND_IN_USE,	/* something else holds the port */
+	SERVER_BIND_FAILED,	/* an address cannot be served */
 };
 
 struct server;
@@ -60,11 +61,13 @@ struct server *server_new(const struct server_config *cfg,
     const struct server_policy *pol);
 
 /*
- * Open the listening sockets (before any fork: no event base yet).
- * Failures to bind the implicit loopback addresses are not fatal as long
- * as one socket listens.
+ * Open the listening sockets (before any fork: no event base yet): every
+ * configured address, and 127.0.0.1 and ::1 unless the kernel lacks
+ * them. Anything but SERVER_BIND_OK leaves a one-line reason in why (the
+ * holder of a taken port, when /proc shows it); nothing is logged.
  */
-enum server_bind_status server_bind(struct server *);
+enum server_bind_status server_bind(struct server *, char *why,
+    size_t whylen);
 
 /* Create the event base and start serving; -1 on failure (logged). */
 int server_start(struct server *);

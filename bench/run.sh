@@ -44,7 +44,11 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 LOADGEN=$BENCH_DIR/loadgen
 
 EPMD_SECURE=${EPMD_SECURE:-$ROOT/epmd_secure}
-EPMD_STOCK=${EPMD_STOCK:-/usr/bin/epmd}
+# Stock epmd wherever a dpkg-divert put it (the takeover keeps it as
+# epmd.stock), and never while a takeover test diverts it: they hold
+# /tmp/epmd-stock.lock exclusively, we hold it shared.
+exec 8>/tmp/epmd-stock.lock && flock -s 8
+EPMD_STOCK=${EPMD_STOCK:-$(dpkg-divert --truename "$(readlink -f /usr/bin/epmd)" 2>/dev/null || echo /usr/bin/epmd)}
 EPMD_SECURE_ARGS=${EPMD_SECURE_ARGS:-}
 EPMD_STOCK_ARGS=${EPMD_STOCK_ARGS:-}
 LOOKUP_SECS=${LOOKUP_SECS:-1}

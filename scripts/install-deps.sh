@@ -8,7 +8,7 @@ set -eu
 build_pkgs="build-essential pkg-config libevent-dev libsystemd-dev"
 test_pkgs="$build_pkgs libcmocka-dev erlang-base python3 rsyslog nmap mandoc
 iproute2 systemd procps util-linux clang libclang-rt-14-dev debhelper
-dpkg-dev strace valgrind gcovr"
+dpkg-dev strace valgrind gcovr lintian rabbitmq-server"
 
 case "${1:-test}" in
 build) want=$build_pkgs ;;
@@ -30,6 +30,21 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# rabbitmq-server's postinst would start a broker (and a stock epmd on every
+# interface): no service starts during the install; the host's own
+# policy-rc.d, if any, is put back afterwards.
+policy=/usr/sbin/policy-rc.d
+saved=""
+if [ -e $policy ]; then
+	saved=$(mktemp /tmp/policy-rc.d.XXXXXX)
+	cp -p $policy "$saved"
+fi
+trap 'if [ -n "$saved" ]; then cp -p "$saved" $policy; rm -f "$saved";
+    else rm -f $policy; fi' EXIT
+trap 'exit 1' INT TERM HUP
+printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts\nexit 101\n' \
+    >$policy
+chmod 0755 $policy
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

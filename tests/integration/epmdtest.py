@@ -17,8 +17,37 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EPMD_SECURE = os.environ.get("EPMD_SECURE", os.path.join(ROOT, "epmd_secure"))
-STOCK_EPMD = os.environ.get("STOCK_EPMD", "/usr/bin/epmd")
 SKIP = 77
+
+# Tests that take epmd over (dpkg-divert of erts-*/bin/epmd) hold this lock
+# exclusively; every test using stock epmd holds it shared, for its whole
+# run, so that it never runs while stock is diverted.
+STOCK_LOCK = "/tmp/epmd-stock.lock"
+
+
+def _stock_epmd():
+    """The path of stock epmd: /usr/bin/epmd resolved, and wherever a
+    dpkg-divert put that file (its --truename)."""
+    import fcntl
+    global _stock_lock_fd
+    try:
+        _stock_lock_fd = os.open(STOCK_LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        fcntl.flock(_stock_lock_fd, fcntl.LOCK_SH)
+    except OSError:
+        pass
+    path = os.path.realpath("/usr/bin/epmd")
+    try:
+        true = subprocess.run(["dpkg-divert", "--truename", path], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        if true:
+            path = true
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return path
+
+
+_stock_lock_fd = None
+STOCK_EPMD = os.environ.get("STOCK_EPMD") or _stock_epmd()
 
 
 def skip(reason):

@@ -80,6 +80,19 @@ done
 for page in epmd_secure.8 epmd_secure.conf.5 epmd_secure.acl.5; do
 	check "man/$page exists" test -f "man/$page"
 done
+# groff (man-db's formatter) titles mdoc pages "BSD ... Manual" unless told.
+if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
+	for p in epmd_secure.8:"System Manager's Manual" \
+	    epmd_secure.conf.5:"File Formats Manual" \
+	    epmd_secure.acl.5:"File Formats Manual"; do
+		head=$(MANWIDTH=80 man -l "man/${p%%:*}" 2>/dev/null | head -1)
+		check "man -l man/${p%%:*}: header '$(echo $head)'" sh -c '
+		    case "$1" in *BSD*) exit 1;; *"$2"*) exit 0;; esac; exit 1' \
+		    - "$head" "${p#*:}"
+	done
+else
+	echo "note: man or groff not installed; page headers not checked"
+fi
 
 # ---------------------------------------------------------------- build
 src=$tmp/src
@@ -313,6 +326,27 @@ left=$(cd "$alt" && find . ! -type d | LC_ALL=C sort | tr '\n' ' ')
 check "uninstall there too leaves only the config files" test "$left" = \
     "./opt/epmd/etc/epmd_secure/acl ./opt/epmd/etc/epmd_secure/epmd_secure.conf "
 
+# The units follow PREFIX: $(PREFIX)/lib/systemd/system, but
+# /lib/systemd/system for PREFIX=/usr (checked above).
+loc=$tmp/local
+make -C "$src" install DESTDIR="$loc" >"$tmp/install4.log" 2>&1
+check "make install (PREFIX=/usr/local): units in /usr/local/lib/systemd/system" \
+    test -f "$loc/usr/local/lib/systemd/system/epmd_secure.service"
+check "  ...and the unit runs /usr/local/sbin/epmd_secure" \
+    grep -q '^ExecStart=/usr/local/sbin/epmd_secure ' \
+    "$loc/usr/local/lib/systemd/system/epmd_secure.service"
+
+# make check's -Werror build must not be fooled by objects a plain make
+# (or make run) left: a change of flags rebuilds everything.
+make -C "$src" epmd_secure >/dev/null 2>&1
+make -C "$src" CFLAGS="-O2 -g -Werror" epmd_secure >"$tmp/werror.log" 2>&1
+check "after a plain make, CFLAGS=...-Werror recompiles every object" sh -c '
+    n=$(grep -c -- "-c -o build/" "$1"); m=$(grep -c -- "-Werror" "$1")
+    [ "$n" -ge 8 ] && [ "$m" -ge "$n" ]' - "$tmp/werror.log"
+make -C "$src" CFLAGS="-O2 -g -Werror" epmd_secure >"$tmp/werror2.log" 2>&1
+check "  ...and the same flags again rebuild nothing" \
+    sh -c '! grep -q -- "-c -o" "$1"' - "$tmp/werror2.log"
+
 # ---------------------------------------------------------------- (d)
 section "(d) the Debian package"
 for t in dpkg-buildpackage dpkg-deb dpkg-parsechangelog dh; do
@@ -363,9 +397,12 @@ pkgfiles=$(awk '$1 !~ /^d/ { print $6 }' "$tmp/contents" |
     grep -v '^\./usr/share/doc/epmd-secure/' | LC_ALL=C sort)
 expected_files='./etc/epmd_secure/acl
 ./etc/epmd_secure/epmd_secure.conf
+./etc/init.d/epmd_secure
 ./lib/systemd/system/epmd_secure.service
 ./lib/systemd/system/epmd_secure.socket
+./usr/lib/epmd-secure/epmd-takeover
 ./usr/sbin/epmd_secure
+./usr/share/lintian/overrides/epmd-secure
 ./usr/share/man/man5/epmd_secure.acl.5.gz
 ./usr/share/man/man5/epmd_secure.conf.5.gz
 ./usr/share/man/man8/epmd_secure.8.gz'
@@ -378,7 +415,8 @@ else
 	printf '%s\n' "$pkgfiles" >"$tmp/got"
 	diff "$tmp/want" "$tmp/got" | sed -n 's/^[<>]/     &/p'
 fi
-for f in README.Debian changelog.gz examples/cluster.conf.example; do
+# (dh_compress gzips a README.Debian over 4 kB)
+for f in 'README.Debian\(\.gz\)\{0,1\}' changelog.gz examples/cluster.conf.example; do
 	check "dpkg -c lists /usr/share/doc/epmd-secure/$f" \
 	    grep -q " \./usr/share/doc/epmd-secure/$f\$" "$tmp/contents"
 done
@@ -390,7 +428,26 @@ for f in epmd_secure.conf acl; do
 done
 conffiles=$(dpkg-deb --info "$deb" conffiles 2>/dev/null | LC_ALL=C sort | tr '\n' ' ')
 check "conffiles: $conffiles" test "$conffiles" = \
-    "/etc/epmd_secure/acl /etc/epmd_secure/epmd_secure.conf "
+    "/etc/epmd_secure/acl /etc/epmd_secure/epmd_secure.conf /etc/init.d/epmd_secure "
+check "the init script has LSB headers and start/stop/status/reload/restart" sh -c '
+    dpkg-deb --fsys-tarfile "$1" | tar -xOf - ./etc/init.d/epmd_secure >"$2/init" &&
+    grep -q "^### BEGIN INIT INFO" "$2/init" && grep -q "^# Provides: *epmd_secure$" "$2/init" &&
+    for a in start stop status reload restart; do grep -q "^$a)\|^$a|\||$a)" "$2/init" || exit 1; done' \
+    - "$deb" "$tmp"
+check "triggers: interest-noawait /usr/lib/erlang" sh -c \
+    'dpkg-deb --info "$1" triggers | grep -qx "interest-noawait /usr/lib/erlang"' - "$deb"
+check "Pre-Depends has init-system-helpers (invoke-rc.d --skip-systemd-native)" sh -c \
+    'dpkg-deb -f "$1" Pre-Depends | grep -q init-system-helpers' - "$deb"
+# debian/copyright: machine-readable (DEP-5), Apache-2.0 for every file.
+cr=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/doc/epmd-secure/copyright)
+check "copyright is DEP-5 (Format: line) with Files: * under License: Apache-2.0" sh -c '
+    printf "%s\n" "$1" | head -1 | grep -qx "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" &&
+    printf "%s\n" "$1" | grep -A2 -x "Files: \*" | grep -qx "License: Apache-2.0" &&
+    printf "%s\n" "$1" | grep -qx "License: Apache-2.0" &&
+    printf "%s\n" "$1" | grep -q "/usr/share/common-licenses/Apache-2.0"' - "$cr"
+check "LICENSE is the Apache License 2.0 text" sh -c \
+    'grep -q "Apache License" LICENSE && grep -q "Version 2.0, January 2004" LICENSE'
+check "README names the licence" grep -q "Apache License, Version 2.0" README.md
 check "the packaged service runs /usr/sbin/epmd_secure" sh -c \
     'dpkg-deb --fsys-tarfile "$1" | tar -xOf - ./lib/systemd/system/epmd_secure.service |
         grep -q "^ExecStart=/usr/sbin/epmd_secure -systemd "' - "$deb"
