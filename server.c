@@ -75,6 +75,7 @@ struct server {
 	int			 status;
 };
 
+/* Allocate a server for a configuration and policy. */
 struct server *
 server_new(const struct server_config *cfg, const struct server_policy *pol)
 {
@@ -208,6 +209,7 @@ server_bind(struct server *s)
 	return SERVER_BIND_OK;
 }
 
+/* Start or stop watching every listener. */
 static void
 listeners_enable(struct server *s, int on)
 {
@@ -220,6 +222,7 @@ listeners_enable(struct server *s, int on)
 	s->paused = !on;
 }
 
+/* The accept back-off is over: listen again. */
 static void
 backoff_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -386,6 +389,7 @@ listener_addr(struct listener *l)
 	}
 }
 
+/* Write the periodic counters record. */
 static void
 counters_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -396,6 +400,7 @@ counters_cb(evutil_socket_t fd, short what, void *arg)
 	server_counters(s);
 }
 
+/* Tell systemd's watchdog we are alive. */
 static void
 watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -419,6 +424,7 @@ conn_stop(void *arg, int status)
 	server_stop(arg, status);
 }
 
+/* Create the event base, the engine and the timers; start serving. */
 int
 server_start(struct server *s)
 {
@@ -524,6 +530,7 @@ server_start(struct server *s)
 	return 0;
 }
 
+/* Run the loop until stopped, then close the open connections. */
 int
 server_run(struct server *s)
 {
@@ -533,6 +540,7 @@ server_run(struct server *s)
 	return s->status;
 }
 
+/* Stop the loop after the current callbacks. */
 void
 server_stop(struct server *s, int status)
 {
@@ -540,6 +548,7 @@ server_stop(struct server *s, int status)
 	event_base_loopbreak(s->base);
 }
 
+/* Close everything and free the server. */
 void
 server_free(struct server *s)
 {
@@ -570,6 +579,7 @@ server_free(struct server *s)
 	free(s);
 }
 
+/* Describe the listening sockets. */
 size_t
 server_listeners(struct server *s, char *buf, size_t len)
 {
@@ -588,12 +598,14 @@ server_listeners(struct server *s, char *buf, size_t len)
 	return s->nlisteners;
 }
 
+/* The event base. */
 struct event_base *
 server_base(struct server *s)
 {
 	return s->base;
 }
 
+/* The configuration in use. */
 const struct server_config *
 server_config(struct server *s)
 {
@@ -742,6 +754,7 @@ reload_done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Start a reload of the configuration and ACL files. */
 int
 server_reload(struct server *s)
 {
