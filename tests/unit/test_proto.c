@@ -461,7 +461,7 @@ test_proto_hidden_and_forgotten(void **state)
 	struct acl_prefix	 p;
 	struct proto_peer	 none = f->remote;
 	const char		*errstr;
-	char			 name[8];
+	char			 name[16];
 	int			 i;
 
 	(void)state;
