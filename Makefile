@@ -128,9 +128,8 @@ coverage: deps
 	for t in $(UNIT_TESTS); do $(COV)/test_$$t >/dev/null || exit 1; done
 	-EPMD_SECURE=$$PWD/$(COV)/epmd_secure flock /tmp/epmd-integration.lock \
 	    tests/run.sh test_
-	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/'
-	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/' \
-	    --branches
+	gcovr -r . $(COV) --exclude 'tests/' --exclude 'bench/'
+	gcovr -r . $(COV) --exclude 'tests/' --exclude 'bench/' --branches
 
 # Every fuzz target for RUNS executions from its seeds (make check runs
 # each for a few seconds only, in tests/integration/test_fuzz_smoke.sh).

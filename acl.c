@@ -78,6 +78,7 @@ grow(void *pp, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* Index of a family in per-family tables: 0 IPv4, 1 IPv6. */
 static int
 fam_index(int family)
 {
@@ -130,6 +131,7 @@ acl_prefix_contains(const struct acl_prefix *p, const struct addr *a)
 	return memcmp(masked.addr, p->net.addr, 16) == 0;
 }
 
+/* Check a node glob's syntax. */
 enum acl_status
 acl_glob_check(const char *glob, const char **errstr)
 {
@@ -155,6 +157,7 @@ acl_glob_check(const char *glob, const char **errstr)
 	return ACL_OK;
 }
 
+/* Match a name against a glob. */
 int
 acl_glob_match(const char *g, const char *s)
 {
@@ -412,13 +415,13 @@ acl_rule(const struct acl *acl, size_t i, struct acl_rule_view *v)
 	return 0;
 }
 
+/* Does a glob rule cover node? */
 static int
 rule_covers(const struct acl_rule *r, const char *node)
 {
 	size_t	 i;
 
-	if (r->nglobs == 0)
-		return 1;
+	/* Only glob rules get here: the glob-free ones are first_plain. */
 	if (node == NULL)
 		return 0;
 	for (i = 0; i < r->nglobs; i++)
@@ -427,6 +430,7 @@ rule_covers(const struct acl_rule *r, const char *node)
 	return 0;
 }
 
+/* Index of a scope bit in per-scope tables. */
 static unsigned
 scope_index(unsigned scope)
 {
@@ -493,6 +497,7 @@ lookup(const struct acl *acl, const struct addr *a, unsigned scope,
 	return best;
 }
 
+/* First matching rule for a request. */
 struct acl_verdict
 acl_check(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node)
@@ -507,6 +512,7 @@ acl_check(const struct acl *acl, const struct addr *a, unsigned scope,
 	return v;
 }
 
+/* May a peer send NAMES at all? */
 struct acl_verdict
 acl_names_allowed(const struct acl *acl, const struct addr *a)
 {

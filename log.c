@@ -84,6 +84,7 @@ static void	flush_queue(void);
 static void	batch_flush(void);
 static void	write_cb(evutil_socket_t, short, void *);
 
+/* Map a facility name to its code. */
 int
 log_facility_code(const char *name)
 {
@@ -95,12 +96,14 @@ log_facility_code(const char *name)
 	return -1;
 }
 
+/* The debug level. */
 int
 log_debug_level(void)
 {
 	return L.cfg.debug;
 }
 
+/* Start logging synchronously, before the event loop. */
 void
 log_init(const struct log_config *cfg)
 {
@@ -149,6 +152,7 @@ sock_connect(void)
 	return 0;
 }
 
+/* Drop the socket and retry connecting later. */
 static void
 sock_lost(void)
 {
@@ -190,6 +194,7 @@ sock_send(const char *buf, size_t len)
 	}
 }
 
+/* Count one record dropped. */
 static void
 drop(void)
 {
@@ -197,6 +202,7 @@ drop(void)
 	L.dropped_total++;
 }
 
+/* Queue a copy of a record, or drop it if the queue is full. */
 static void
 enqueue(const char *buf, size_t len)
 {
@@ -216,6 +222,7 @@ enqueue(const char *buf, size_t len)
 	L.qbytes += len;
 }
 
+/* The socket has room: flush the queue. */
 static void
 write_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -225,6 +232,7 @@ write_cb(evutil_socket_t fd, short what, void *arg)
 	flush_queue();
 }
 
+/* Time to reconnect: flush the queue. */
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -237,6 +245,7 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 
 static void	report_dropped(void);
 
+/* Send queued records until the socket is full. */
 static void
 flush_queue(void)
 {
@@ -302,6 +311,7 @@ batch_flush(void)
 		report_dropped();
 }
 
+/* End of a loop pass: send the batch. */
 static void
 batch_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -396,6 +406,7 @@ emit(int pri, const char *msg, const char *jfields)
 	dispatch(buf, off);
 }
 
+/* Log how many records were dropped since the last report. */
 static void
 report_dropped(void)
 {
@@ -411,6 +422,7 @@ report_dropped(void)
 	L.reporting = 0;
 }
 
+/* Hand the pipeline to the event loop. */
 int
 log_start(struct event_base *base)
 {
@@ -429,6 +441,7 @@ log_start(struct event_base *base)
 	return 0;
 }
 
+/* Flush what can be flushed and release everything. */
 void
 log_shutdown(void)
 {
@@ -456,6 +469,7 @@ log_shutdown(void)
 	L.fd = -1;
 }
 
+/* Count a query without writing a record. */
 void
 log_count(enum audit_req r, enum audit_verdict v)
 {
@@ -480,6 +494,7 @@ log_audit(const struct audit *a)
 		emit(audit_priority(a->verdict), msg, NULL);
 }
 
+/* Write one lifecycle record of logfmt fields. */
 void
 log_event(int priority, const char *fmt, ...)
 {
@@ -498,6 +513,7 @@ log_event(int priority, const char *fmt, ...)
 	emit(priority, msg, jf);
 }
 
+/* Escape a string for a quoted logfmt value. */
 const char *
 log_quote(char *buf, size_t len, const char *s)
 {
@@ -505,6 +521,7 @@ log_quote(char *buf, size_t len, const char *s)
 	return buf;
 }
 
+/* Write the counters record. */
 void
 log_counters(size_t conns, size_t nodes)
 {
@@ -539,6 +556,7 @@ early_stderr(int pri, const char *msg)
 	}
 }
 
+/* Log a formatted message. */
 static void
 vlog(int pri, const char *fmt, va_list ap)
 {
@@ -563,6 +581,7 @@ vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 	emit(pri, msg, NULL);
 }
 
+/* Log a warning with strerror(errno). */
 void
 log_warn(const char *fmt, ...)
 {
@@ -575,6 +594,7 @@ log_warn(const char *fmt, ...)
 	errno = saved;
 }
 
+/* Log a warning. */
 void
 log_warnx(const char *fmt, ...)
 {
@@ -585,6 +605,7 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log an informational message. */
 void
 log_info(const char *fmt, ...)
 {
@@ -595,6 +616,7 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log a debug message if debugging. */
 void
 log_debug(const char *fmt, ...)
 {
@@ -607,6 +629,7 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log a critical error with strerror(errno) and exit 1. */
 void
 fatal(const char *fmt, ...)
 {
@@ -619,6 +642,7 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/* Log a critical error and exit 1. */
 void
 fatalx(const char *fmt, ...)
 {

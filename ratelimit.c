@@ -32,6 +32,7 @@ struct rl_table {
 	struct rl_src	*lru_tail;		/* least recent idle */
 };
 
+/* Make a source table. */
 struct rl_table *
 rl_new(size_t max_sources, uint64_t seed)
 {
@@ -52,6 +53,7 @@ rl_new(size_t max_sources, uint64_t seed)
 	return t;
 }
 
+/* Free a source table. */
 void
 rl_free(struct rl_table *t)
 {
@@ -93,6 +95,7 @@ hash(const struct rl_table *t, const struct addr *k)
 	return (size_t)h & (t->nbuckets - 1);
 }
 
+/* Take a source out of the idle list. */
 static void
 lru_unlink(struct rl_table *t, struct rl_src *s)
 {
@@ -107,6 +110,7 @@ lru_unlink(struct rl_table *t, struct rl_src *s)
 	s->lprev = s->lnext = NULL;
 }
 
+/* Put a source at the head of the idle list. */
 static void
 lru_push(struct rl_table *t, struct rl_src *s)
 {
@@ -129,6 +133,7 @@ touch(struct rl_table *t, struct rl_src *s)
 	}
 }
 
+/* Take a source out of its hash chain. */
 static void
 hash_remove(struct rl_table *t, struct rl_src *s)
 {
@@ -141,6 +146,7 @@ hash_remove(struct rl_table *t, struct rl_src *s)
 		}
 }
 
+/* Find a source. */
 static struct rl_src *
 find(const struct rl_table *t, const struct addr *k)
 {
@@ -183,6 +189,7 @@ get(struct rl_table *t, const struct addr *k)
 	return s;
 }
 
+/* Take one lookup token from a source's bucket. */
 enum rl_status
 rl_take(struct rl_table *t, const struct addr *k, uint64_t now,
     uint32_t rate, uint32_t burst)
@@ -213,6 +220,7 @@ rl_take(struct rl_table *t, const struct addr *k, uint64_t now,
 	return RL_OK;
 }
 
+/* Count a connection from a source, within its cap. */
 enum rl_status
 rl_conn_open(struct rl_table *t, const struct addr *k, uint64_t now,
     uint32_t max)
@@ -230,6 +238,7 @@ rl_conn_open(struct rl_table *t, const struct addr *k, uint64_t now,
 	return RL_OK;
 }
 
+/* Count a connection from a source as closed. */
 void
 rl_conn_close(struct rl_table *t, const struct addr *k)
 {
@@ -241,6 +250,7 @@ rl_conn_close(struct rl_table *t, const struct addr *k)
 		lru_push(t, s);
 }
 
+/* Note one refusal for the summaries. */
 int
 rl_note_refusal(struct rl_table *t, const struct addr *k,
     enum rl_kind kind, uint64_t now)
@@ -259,6 +269,7 @@ rl_note_refusal(struct rl_table *t, const struct addr *k,
 	return 0;
 }
 
+/* Summarise the refusals of each source that refused. */
 size_t
 rl_summarise(struct rl_table *t, uint64_t now, uint64_t interval,
     void (*fn)(const struct addr *, const uint64_t *, uint64_t, void *),
@@ -288,12 +299,14 @@ rl_summarise(struct rl_table *t, uint64_t now, uint64_t interval,
 	return n;
 }
 
+/* Sources tracked. */
 size_t
 rl_count(const struct rl_table *t)
 {
 	return t->count;
 }
 
+/* Open connections of a source. */
 uint32_t
 rl_conns(const struct rl_table *t, const struct addr *k)
 {

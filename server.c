@@ -76,6 +76,7 @@ struct server {
 	int			 status;
 };
 
+/* Allocate a server for a configuration and policy. */
 struct server *
 server_new(const struct server_config *cfg, const struct server_policy *pol)
 {
@@ -318,6 +319,7 @@ server_bind(struct server *s, char *why, size_t whylen)
 	return SERVER_BIND_OK;
 }
 
+/* Start or stop watching every listener. */
 static void
 listeners_enable(struct server *s, int on)
 {
@@ -330,6 +332,7 @@ listeners_enable(struct server *s, int on)
 	s->paused = !on;
 }
 
+/* The accept back-off is over: listen again. */
 static void
 backoff_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -496,6 +499,7 @@ listener_addr(struct listener *l)
 	}
 }
 
+/* Write the periodic counters record. */
 static void
 counters_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -506,6 +510,7 @@ counters_cb(evutil_socket_t fd, short what, void *arg)
 	server_counters(s);
 }
 
+/* Tell systemd's watchdog we are alive. */
 static void
 watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -529,6 +534,7 @@ conn_stop(void *arg, int status)
 	server_stop(arg, status);
 }
 
+/* Create the event base, the engine and the timers; start serving. */
 int
 server_start(struct server *s)
 {
@@ -634,6 +640,7 @@ server_start(struct server *s)
 	return 0;
 }
 
+/* Run the loop until stopped, then close the open connections. */
 int
 server_run(struct server *s)
 {
@@ -643,6 +650,7 @@ server_run(struct server *s)
 	return s->status;
 }
 
+/* Stop the loop after the current callbacks. */
 void
 server_stop(struct server *s, int status)
 {
@@ -650,6 +658,7 @@ server_stop(struct server *s, int status)
 	event_base_loopbreak(s->base);
 }
 
+/* Close everything and free the server. */
 void
 server_free(struct server *s)
 {
@@ -680,6 +689,7 @@ server_free(struct server *s)
 	free(s);
 }
 
+/* Describe the listening sockets. */
 size_t
 server_listeners(struct server *s, char *buf, size_t len)
 {
@@ -698,12 +708,14 @@ server_listeners(struct server *s, char *buf, size_t len)
 	return s->nlisteners;
 }
 
+/* The event base. */
 struct event_base *
 server_base(struct server *s)
 {
 	return s->base;
 }
 
+/* The configuration in use. */
 const struct server_config *
 server_config(struct server *s)
 {
@@ -855,6 +867,7 @@ reload_done_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Start a reload of the configuration and ACL files. */
 int
 server_reload(struct server *s)
 {

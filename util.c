@@ -12,6 +12,7 @@
 
 #include "util.h"
 
+/* Parse a bounded decimal number. */
 int
 util_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *v, const char **errstr)
@@ -43,6 +44,7 @@ util_parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+/* Parse a TCP port. */
 int
 util_parse_port(const char *s, uint16_t *port, const char **errstr)
 {
@@ -56,6 +58,7 @@ util_parse_port(const char *s, uint16_t *port, const char **errstr)
 	return 0;
 }
 
+/* Parse a numeric address into a socket address. */
 int
 util_parse_address(const char *s, uint16_t port, struct sockaddr_storage *ss,
     socklen_t *sslen, const char **errstr)
@@ -83,6 +86,7 @@ util_parse_address(const char *s, uint16_t port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* Escape bytes as printable ASCII. */
 size_t
 util_escape(char *out, size_t outlen, const char *in, size_t inlen)
 {

@@ -108,6 +108,7 @@ static const struct local_vec local_vecs[] = {
 	{ "::2", "unix:/run/epmd.sock", 0 },
 };
 
+/* Local peers: loopback, mapped loopback, own address. */
 static void
 test_acl_is_local_peer_vectors(void **state)
 {
@@ -127,6 +128,7 @@ test_acl_is_local_peer_vectors(void **state)
 	}
 }
 
+/* Ports do not matter for locality. */
 static void
 test_acl_is_local_peer_port_ignored(void **state)
 {
@@ -144,6 +146,7 @@ test_acl_is_local_peer_port_ignored(void **state)
 	}
 }
 
+/* Only 127/8 of IPv4 is loopback. */
 static void
 test_acl_is_local_peer_every_first_octet(void **state)
 {
@@ -162,6 +165,91 @@ test_acl_is_local_peer_every_first_octet(void **state)
 	}
 }
 
+/* A prefix, parsed. */
+static struct acl_prefix
+pfx(const char *s)
+{
+	struct acl_prefix	 p;
+	const char		*errstr;
+
+	assert_int_equal(acl_parse_prefix(s, &p, &errstr), ACL_OK);
+	return p;
+}
+
+/* The caps: globs per rule and rules per policy. */
+static void
+test_acl_limits(void **state)
+{
+	const char		*globs[ACL_MAX_GLOBS + 1];
+	struct acl		*acl = acl_new();
+	struct acl_prefix	 p = pfx("10.0.0.0/8");
+	struct acl_rule_view	 v;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(acl);
+	for (i = 0; i < ACL_MAX_GLOBS + 1; i++)
+		globs[i] = "a*";
+	assert_int_equal(acl_add(acl, 1, &p, ACL_SCOPE_ALL, globs,
+	    ACL_MAX_GLOBS + 1, 1), ACL_TOO_MANY);
+	assert_int_equal(acl_add(acl, 1, &p, ACL_SCOPE_ALL, globs,
+	    ACL_MAX_GLOBS, 1), ACL_OK);
+	for (i = 1; i < ACL_MAX_RULES; i++)
+		assert_int_equal(acl_add(acl, 0, &p, ACL_SCOPE_PORT, NULL, 0,
+		    (unsigned)i + 1), ACL_OK);
+	assert_int_equal(acl_add(acl, 0, &p, ACL_SCOPE_PORT, NULL, 0, 1),
+	    ACL_TOO_MANY);
+	assert_int_equal(acl_count(acl), ACL_MAX_RULES);
+	assert_int_equal(acl_rule(acl, ACL_MAX_RULES - 1, &v), 0);
+	assert_int_equal(v.line, ACL_MAX_RULES);
+	assert_int_equal(v.prefix.len, 8);
+	assert_int_equal(v.prefix.net.family, AF_INET);
+	assert_int_equal(acl_rule(acl, ACL_MAX_RULES, &v), -1);
+	acl_free(acl);
+}
+
+/* Lookups: an empty policy, an address of no family, glob shadowing. */
+static void
+test_acl_lookup_shapes(void **state)
+{
+	static const char *const rabbit[] = { "rabbit*" };
+	struct acl		*acl = acl_new();
+	struct acl_prefix	 p;
+	struct addr		 a, none;
+	struct acl_verdict	 v;
+
+	(void)state;
+	assert_int_equal(addr_parse("10.1.2.3", &a), 0);
+	memset(&none, 0, sizeof(none));
+	v = acl_check(acl, &a, ACL_SCOPE_PORT, "x");
+	assert_int_equal(v.allow, 0);
+	assert_int_equal(v.line, 0);
+	p = pfx("10.0.0.0/8");
+	assert_int_equal(acl_add(acl, 1, &p, ACL_SCOPE_PORT, rabbit, 1, 1),
+	    ACL_OK);
+	p = pfx("10.1.0.0/16");
+	assert_int_equal(acl_add(acl, 0, &p, ACL_SCOPE_ALL, NULL, 0, 2),
+	    ACL_OK);
+	/* A rule after a glob-free one of the same prefix is shadowed. */
+	assert_int_equal(acl_add(acl, 1, &p, ACL_SCOPE_ALL, NULL, 0, 3),
+	    ACL_OK);
+	v = acl_check(acl, &a, ACL_SCOPE_PORT, "rabbit1");
+	assert_int_equal(v.allow, 1);
+	assert_int_equal(v.line, 1);
+	v = acl_check(acl, &a, ACL_SCOPE_PORT, "fox");
+	assert_int_equal(v.line, 2);
+	v = acl_check(acl, &a, ACL_SCOPE_PORT, NULL);
+	assert_int_equal(v.line, 2);
+	v = acl_names_allowed(acl, &a);
+	assert_int_equal(v.allow, 0);
+	assert_int_equal(v.line, 2);
+	v = acl_check(acl, &none, ACL_SCOPE_PORT, "rabbit1");
+	assert_int_equal(v.allow, 0);
+	assert_int_equal(v.line, 0);
+	acl_free(acl);
+}
+
+/* Run the ACL tests. */
 int
 main(void)
 {
@@ -169,6 +257,8 @@ main(void)
 		cmocka_unit_test(test_acl_is_local_peer_vectors),
 		cmocka_unit_test(test_acl_is_local_peer_port_ignored),
 		cmocka_unit_test(test_acl_is_local_peer_every_first_octet),
+		cmocka_unit_test(test_acl_limits),
+		cmocka_unit_test(test_acl_lookup_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -448,6 +448,77 @@ test_proto_register_check(void **state)
 	fx_free(f);
 }
 
+/*
+ * NAMES lists only what the ACL lets the peer see; a peer of no family is
+ * rate-limited; freed names beyond max_freed are forgotten, oldest first.
+ */
+static void
+test_proto_hidden_and_forgotten(void **state)
+{
+	static const char *const secret[] = { "secret*" };
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+	struct acl_prefix	 p;
+	struct proto_peer	 none = f->remote;
+	const char		*errstr;
+	char			 name[16];
+	int			 i;
+
+	(void)state;
+	acl_free(f->acl);
+	assert_non_null(f->acl = acl_new());
+	assert_int_equal(acl_parse_prefix("10.0.0.0/8", &p, &errstr), ACL_OK);
+	assert_int_equal(acl_add(f->acl, 0, &p, ACL_SCOPE_NAMES, secret, 1, 1),
+	    ACL_OK);
+	assert_int_equal(acl_add(f->acl, 1, &p, ACL_SCOPE_ALL, NULL, 0, 2),
+	    ACL_OK);
+	f->pol.acl = f->acl;
+	proto_set_policy(f->p, &f->pol);
+	reg(f, "secret1", &f->owner[0], &o);
+	proto_out_free(&o);
+	reg(f, "open", &f->owner[1], &o);
+	proto_out_free(&o);
+	req(f, &f->remote, "n", 1, &o);
+	assert_int_equal(o.audit.names, 1);
+	assert_int_equal(o.replylen, 4 + strlen("name open at port 4386\n"));
+	proto_out_free(&o);
+	none.addr.family = AF_UNSPEC;
+	req(f, &none, "n", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_RATE_LIMITED);
+	proto_out_free(&o);
+	{
+		struct proto_peer	 other = f->local;
+
+		other.owner = &f->owner[3];
+		assert_int_equal(proto_end(f->p, &other, "secret1", 4386, NULL,
+		    &o), 0);
+	}
+	{
+		struct proto_peer	 a = f->local, b = f->local;
+
+		a.owner = &f->owner[0];
+		b.owner = &f->owner[1];
+		assert_int_equal(proto_end(f->p, &a, "secret1", 4386, NULL,
+		    &o), 1);
+		assert_int_equal(proto_end(f->p, &b, "open", 4386, NULL, &o),
+		    1);
+	}
+	/* Register and free more names than max_freed (4) remembers. */
+	for (i = 0; i < 8; i++) {
+		struct proto_peer	 pp = f->local;
+
+		snprintf(name, sizeof(name), "f%d", i);
+		reg(f, name, &f->owner[2], &o);
+		assert_int_equal(o.audit.verdict, AUDIT_OK);
+		proto_out_free(&o);
+		pp.owner = &f->owner[2];
+		assert_int_equal(proto_end(f->p, &pp, name, 4386, NULL, &o),
+		    1);
+	}
+	assert_int_equal(registry_count_freed(proto_registry(f->p)), 5);
+	fx_free(f);
+}
+
 /* Run the engine tests. */
 int
 main(void)
@@ -460,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_proto_admit),
 		cmocka_unit_test(test_proto_kill_stop),
 		cmocka_unit_test(test_proto_register_check),
+		cmocka_unit_test(test_proto_hidden_and_forgotten),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -408,6 +408,28 @@ test_util_escape_tiny_output(void **state)
 	assert_int_equal(out[0], '\0');
 }
 
+/* Appending stops at the end of the buffer and stays terminated. */
+static void
+test_util_append(void **state)
+{
+	char	 buf[8];
+	size_t	 off = 0;
+
+	(void)state;
+	util_append(buf, sizeof(buf), &off, "%s=%d", "ab", 12);
+	assert_string_equal(buf, "ab=12");
+	assert_int_equal(off, 5);
+	util_append(buf, sizeof(buf), &off, " %s", "cdef");
+	assert_string_equal(buf, "ab=12 c");
+	assert_int_equal(off, 7);
+	util_append(buf, sizeof(buf), &off, "x");
+	assert_int_equal(off, 7);
+	off = sizeof(buf);
+	util_append(buf, sizeof(buf), &off, "y");
+	assert_int_equal(off, sizeof(buf));
+	assert_string_equal(buf, "ab=12 c");
+}
+
 int
 main(void)
 {
@@ -423,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_util_escape_vectors),
 		cmocka_unit_test(test_util_escape_every_byte),
 		cmocka_unit_test(test_util_escape_truncation),
+		cmocka_unit_test(test_util_append),
 		cmocka_unit_test(test_util_escape_tiny_output),
 	};
 
