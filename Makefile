@@ -13,7 +13,7 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 # libsystemd: headers at build time; the daemon dlopen()s it when systemd
 # is involved (see systemd.c), so it is not linked.
-PKGS		= libevent_core
+PKGS		= libevent_core libmnl
 CFLAGS_SYSTEMD	= $$($(PKG_CONFIG) --cflags libsystemd)
 WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		  -Wformat=2 -Wwrite-strings -Wcast-qual -Wpointer-arith
@@ -29,13 +29,14 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c
+PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c sockdiag.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
+		  sockdiag_io.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf ratelimit
+UNIT_TESTS	= wire registry acl util conf ratelimit sockdiag
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
@@ -62,10 +63,12 @@ $(BUILD)/%.o: %.c | $(BUILD)
 $(BUILD):
 	mkdir -p $(BUILD)
 
-# Unit tests link the pure modules (no libevent, no libsystemd) and cmocka.
+# Unit tests link the pure modules (no libevent, no libsystemd) and cmocka;
+# libmnl is sockdiag.c's netlink framing (buffer helpers, no sockets).
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
-	    $(PURE_SRCS:%.c=$(BUILD)/%.o) $$($(PKG_CONFIG) --cflags --libs cmocka)
+	    $(PURE_SRCS:%.c=$(BUILD)/%.o) \
+	    $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
 
 unit: $(UNIT_BINS)
 
