@@ -29,14 +29,16 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c sockdiag.c
+PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c sockdiag.c \
+		  owner.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
-		  sockdiag_io.c \
+		  sockdiag_io.c owner_state.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf ratelimit sockdiag
+UNIT_TESTS	= wire registry acl util conf ratelimit sockdiag owner \
+		  owner_state
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
@@ -67,6 +69,13 @@ $(BUILD):
 # libmnl is sockdiag.c's netlink framing (buffer helpers, no sockets).
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
+	    $(PURE_SRCS:%.c=$(BUILD)/%.o) \
+	    $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
+
+# The state file's edge is tested on a temporary directory.
+$(BUILD)/test_owner_state: tests/unit/test_owner_state.c \
+    $(PURE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/owner_state.o | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< $(BUILD)/owner_state.o \
 	    $(PURE_SRCS:%.c=$(BUILD)/%.o) \
 	    $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
 
