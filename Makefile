@@ -29,16 +29,16 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c sockdiag.c \
-		  owner.c
+PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
+		  proto.c sockdiag.c owner.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  sockdiag_io.c owner_state.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf ratelimit sockdiag owner \
-		  owner_state
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit sockdiag \
+		  owner owner_state
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
