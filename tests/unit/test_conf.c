@@ -85,7 +85,7 @@ parse_acl_ok(const char *text)
 	size_t			 i;
 
 	acl = parse_acl(text, e);
-	for (i = 0; i < e->n; i++)
+	for (i = 0; i < e->n && e->total > 0; i++)
 		print_error("unexpected: %s\n", e->msg[i]);
 	assert_int_equal(e->total, 0);
 	assert_non_null(acl);
@@ -204,14 +204,17 @@ static const struct acl_form_vec acl_form_vecs[] = {
 	{ "deny 10.0.0.1 port,names", 0, AF_INET, "10.0.0.1", 32,
 	  ACL_SCOPE_ALL, { NULL } },
 	/* Globs after a scope, and without one. */
-	{ "allow 10.0.0.1 names rabbit* ej?bberd", 1, AF_INET, "10.0.0.1",
+	{ "allow 10.0.0.1 names node rabbit* ej?bberd", 1, AF_INET, "10.0.0.1",
 	  32, ACL_SCOPE_NAMES, { "rabbit*", "ej?bberd", NULL } },
-	{ "allow 10.0.0.1 port,names x", 1, AF_INET, "10.0.0.1", 32,
+	{ "allow 10.0.0.1 port,names node x", 1, AF_INET, "10.0.0.1", 32,
 	  ACL_SCOPE_ALL, { "x", NULL } },
-	{ "deny fd00::/8 rabbit*", 0, AF_INET6, "fd00::", 8, ACL_SCOPE_ALL,
+	{ "deny fd00::/8 node rabbit*", 0, AF_INET6, "fd00::", 8, ACL_SCOPE_ALL,
 	  { "rabbit*", NULL } },
-	{ "allow 10.0.0.1 a@b.c-d_e *", 1, AF_INET, "10.0.0.1", 32,
-	  ACL_SCOPE_ALL, { "a@b.c-d_e", "*", NULL } },
+	{ "allow 10.0.0.1 node b.c-d_e *", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { "b.c-d_e", "*", NULL } },
+	/* A node literally called like a scope or the keyword. */
+	{ "allow 10.0.0.1 port node names node", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_PORT, { "names", "node", NULL } },
 	/* Whitespace and comments around the words. */
 	{ "\tallow\t10.0.0.0/8\tport\t", 1, AF_INET, "10.0.0.0", 8,
 	  ACL_SCOPE_PORT, { NULL } },
@@ -325,19 +328,21 @@ test_conf_acl_empty_and_comment_only(void **state)
 		"", "\n", "\n\n\n", "# only a comment", "#\n#\n", " \t\r\n",
 		"\r\n\r\n", "   # indented comment allow 10.0.0.1\n",
 	};
+	static const char *const want[] = {
+		"t.acl: error: no allow or deny rules: every lookup would be "
+		"denied, loopback's too (to mean that, write \"deny "
+		"0.0.0.0/0\" and \"deny ::/0\")",
+	};
 	size_t	 i;
 
 	(void)state;
+	/* An empty ACL is an error: it would cut local nodes off silently. */
 	for (i = 0; i < NELEM(texts); i++) {
-		struct acl		*acl = parse_acl_ok(texts[i]);
-		struct addr		 a = peer("127.0.0.1");
-		struct acl_verdict	 v;
+		struct conf_errors	*e = errs_new();
 
-		assert_int_equal(acl_count(acl), 0);
-		v = acl_check(acl, &a, ACL_SCOPE_PORT, "x");
-		assert_int_equal(v.allow, 0);
-		assert_int_equal(v.line, 0);
-		acl_free(acl);
+		assert_null(parse_acl(texts[i], e));
+		assert_errors(e, want, NELEM(want));
+		free(e);
 	}
 }
 
@@ -352,7 +357,7 @@ test_conf_acl_limits_accepted(void **state)
 	struct conf_errors	*e;
 
 	(void)state;
-	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 port");
+	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 port node");
 	for (i = 0; i < ACL_MAX_GLOBS; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		    " g%zu*", i);
@@ -364,7 +369,7 @@ test_conf_acl_limits_accepted(void **state)
 
 	memset(glob, 'n', sizeof(glob) - 1);
 	glob[sizeof(glob) - 1] = '\0';
-	snprintf(text, sizeof(text), "allow 10.0.0.1 %s\n", glob);
+	snprintf(text, sizeof(text), "allow 10.0.0.1 node %s\n", glob);
 	acl = parse_acl_ok(text);
 	get_rule(acl, 0, &r);
 	assert_int_equal(strlen(r.globs[0]), 255);
@@ -397,86 +402,86 @@ struct acl_err_vec {
 
 static const struct acl_err_vec acl_err_vecs[] = {
 	{ TXT("allow foo\n"),
-	  "t.acl:1: \"foo\": bad address (numeric IPv4 or IPv6 expected)" },
+	  "t.acl:1: error: \"foo\": bad address (numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow localhost\n"),
-	  "t.acl:1: \"localhost\": bad address "
+	  "t.acl:1: error: \"localhost\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow 10.0.0.256\n"),
-	  "t.acl:1: \"10.0.0.256\": bad address "
+	  "t.acl:1: error: \"10.0.0.256\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow 10.0.0\n"),
-	  "t.acl:1: \"10.0.0\": bad address (numeric IPv4 or IPv6 expected)" },
+	  "t.acl:1: error: \"10.0.0\": bad address (numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow fe80::1%eth0\n"),
-	  "t.acl:1: \"fe80::1%eth0\": bad address "
+	  "t.acl:1: error: \"fe80::1%eth0\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
-	{ TXT("allow /8\n"), "t.acl:1: \"/8\": bad address" },
+	{ TXT("allow /8\n"), "t.acl:1: error: \"/8\": bad address" },
 	{ TXT("allow 10.0.0.0/33\n"),
-	  "t.acl:1: \"10.0.0.0/33\": prefix length out of range (0..32)" },
+	  "t.acl:1: error: \"10.0.0.0/33\": prefix length out of range (0..32)" },
 	{ TXT("allow ::/129\n"),
-	  "t.acl:1: \"::/129\": prefix length out of range (0..128)" },
+	  "t.acl:1: error: \"::/129\": prefix length out of range (0..128)" },
 	{ TXT("allow 10.0.0.0/-1\n"),
-	  "t.acl:1: \"10.0.0.0/-1\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/-1\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/abc\n"),
-	  "t.acl:1: \"10.0.0.0/abc\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/abc\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/\n"),
-	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/+8\n"),
-	  "t.acl:1: \"10.0.0.0/+8\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/+8\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/ 8\n"),
-	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/4294967304\n"),
-	  "t.acl:1: \"10.0.0.0/4294967304\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/4294967304\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/8/8\n"),
-	  "t.acl:1: \"10.0.0.0/8/8\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/8/8\": bad prefix length" },
 	{ TXT("allow 10.0.0.1/8\n"),
-	  "t.acl:1: \"10.0.0.1/8\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"10.0.0.1/8\": host bits set beyond the prefix length" },
 	{ TXT("allow 10.0.0.1/31\n"),
-	  "t.acl:1: \"10.0.0.1/31\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"10.0.0.1/31\": host bits set beyond the prefix length" },
 	{ TXT("allow 128.0.0.0/0\n"),
-	  "t.acl:1: \"128.0.0.0/0\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"128.0.0.0/0\": host bits set beyond the prefix length" },
 	{ TXT("allow 2001:db8::1/64\n"),
-	  "t.acl:1: \"2001:db8::1/64\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"2001:db8::1/64\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("allow ::ffff:10.0.0.1/104\n"),
-	  "t.acl:1: \"::ffff:10.0.0.1/104\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"::ffff:10.0.0.1/104\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("allow ::ffff:0:0/95\n"),
-	  "t.acl:1: \"::ffff:0:0/95\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"::ffff:0:0/95\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("permit 10.0.0.1\n"),
-	  "t.acl:1: unknown keyword \"permit\" (allow or deny expected)" },
+	  "t.acl:1: error: unknown keyword \"permit\" (allow, deny, register or include expected)" },
 	{ TXT("Allow 10.0.0.1\n"),
-	  "t.acl:1: unknown keyword \"Allow\" (allow or deny expected)" },
+	  "t.acl:1: error: unknown keyword \"Allow\" (allow, deny, register or include expected)" },
 	{ TXT("allow 10.0.0.1 nmaes,port\n"),
-	  "t.acl:1: unknown scope \"nmaes,port\" (names, port or names,port)" },
+	  "t.acl:1: error: unknown scope \"nmaes,port\" (names, port or names,port)" },
 	{ TXT("allow 10.0.0.1 names,\n"),
-	  "t.acl:1: unknown scope \"names,\" (names, port or names,port)" },
+	  "t.acl:1: error: unknown scope \"names,\" (names, port or names,port)" },
 	{ TXT("allow 10.0.0.1 names,port,names\n"),
-	  "t.acl:1: unknown scope \"names,port,names\" "
+	  "t.acl:1: error: unknown scope \"names,port,names\" "
 	  "(names, port or names,port)" },
-	{ TXT("allow 10.0.0.1 rab[bit\n"),
-	  "t.acl:1: \"rab[bit\": bad node glob: '[' and ']' are reserved" },
-	{ TXT("allow 10.0.0.1 port ]\n"),
-	  "t.acl:1: \"]\": bad node glob: '[' and ']' are reserved" },
-	{ TXT("allow 10.0.0.1 a\001b\n"),
-	  "t.acl:1: \"a?b\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 names a\033\n"),
-	  "t.acl:1: \"a?\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 a\177\n"),
-	  "t.acl:1: \"a?\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 caf\303\251\n"),
-	  "t.acl:1: \"caf\303\251\": bad node glob: printable ASCII only" },
-	{ TXT("allow\n"), "t.acl:1: allow needs an address" },
-	{ TXT("deny   # no address\n"), "t.acl:1: deny needs an address" },
-	{ TXT("allow 10.0.0.1\0\n"), "t.acl:1: NUL byte in line" },
-	{ TXT("\0"), "t.acl:1: NUL byte in line" },
-	{ TXT("# comment \0 hidden\n"), "t.acl:1: NUL byte in line" },
+	{ TXT("allow 10.0.0.1 node rab[bit\n"),
+	  "t.acl:1: error: \"rab[bit\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 port node ]\n"),
+	  "t.acl:1: error: \"]\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 node a\001b\n"),
+	  "t.acl:1: error: \"a?b\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 names node a\033\n"),
+	  "t.acl:1: error: \"a?\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 node a\177\n"),
+	  "t.acl:1: error: \"a?\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 node caf\303\251\n"),
+	  "t.acl:1: error: \"caf\303\251\": bad node glob: printable ASCII only" },
+	{ TXT("allow\n"), "t.acl:1: error: allow needs an address" },
+	{ TXT("deny   # no address\n"), "t.acl:1: error: deny needs an address" },
+	{ TXT("allow 10.0.0.1\0\n"), "t.acl:1: error: NUL byte in line" },
+	{ TXT("\0"), "t.acl:1: error: NUL byte in line" },
+	{ TXT("# comment \0 hidden\n"), "t.acl:1: error: NUL byte in line" },
 	{ TXT("allow 10.0.0.1 port a b c d e f g h i j k l m n o p q r s t "
 	      "u v w x y z A B C D E F G\n"),
-	  "t.acl:1: more than 32 node globs" },
+	  "t.acl:1: error: more than 32 node globs" },
 	{ TXT("allow 10.0.0.1 a b c d e f g h i j k l m n o p q r s t u v w "
 	      "x y z A B C D E F G H I J K L M N O\n"),
-	  "t.acl:1: too many words (at most 40)" },
+	  "t.acl:1: error: too many words (at most 40)" },
 };
 
 static void
@@ -512,7 +517,7 @@ test_conf_acl_glob_too_long(void **state)
 	glob[sizeof(glob) - 1] = '\0';
 	snprintf(text, sizeof(text), "\nallow 10.0.0.1 port %s\n", glob);
 	snprintf(want, sizeof(want),
-	    "t.acl:2: \"%s\": bad node glob: 1..255 characters", glob);
+	    "t.acl:2: error: \"%s\": bad node glob: 1..255 characters", glob);
 	assert_null(parse_acl(text, e));
 	assert_errors(e, &w, 1);
 	free(e);
@@ -526,8 +531,8 @@ test_conf_acl_line_too_long(void **state)
 	size_t			 len = 0;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.acl:2: line longer than 4096 bytes",
-		"t.acl:3: \"bogus\": bad address "
+		"t.acl:2: error: line longer than 4096 bytes",
+		"t.acl:3: error: \"bogus\": bad address "
 		"(numeric IPv4 or IPv6 expected)",
 	};
 
@@ -562,17 +567,17 @@ test_conf_acl_multiple_errors(void **state)
 	    "deny\n"					/* 10 */
 	    "deny 0.0.0.0/0";				/* 11 */
 	static const char *const want[] = {
-		"t.acl:3: \"10.0.0.1/8\": host bits set beyond the prefix "
+		"t.acl:3: error: \"10.0.0.1/8\": host bits set beyond the prefix "
 		"length",
-		"t.acl:6: unknown keyword \"alow\" (allow or deny expected)",
-		"t.acl:7: \"host.example\": bad address "
+		"t.acl:6: error: unknown keyword \"alow\" (allow, deny, register or include expected)",
+		"t.acl:7: error: \"host.example\": bad address "
 		"(numeric IPv4 or IPv6 expected)",
-		"t.acl:8: \"10.0.0.0/33\": prefix length out of range (0..32)",
-		"t.acl:8: unknown scope \"nmaes,port\" "
+		"t.acl:8: error: \"10.0.0.0/33\": prefix length out of range (0..32)",
+		"t.acl:8: error: unknown scope \"nmaes,port\" "
 		"(names, port or names,port)",
-		"t.acl:8: \"x[y]\": bad node glob: '[' and ']' are reserved",
-		"t.acl:9: NUL byte in line",
-		"t.acl:10: deny needs an address",
+		"t.acl:8: error: \"x[y]\": bad node glob: '[' and ']' are reserved",
+		"t.acl:9: error: NUL byte in line",
+		"t.acl:10: error: deny needs an address",
 	};
 	struct conf_errors	*e = errs_new();
 
@@ -598,7 +603,7 @@ test_conf_acl_error_overflow(void **state)
 	assert_int_equal(e->n, CONF_MAX_ERRORS);
 	assert_int_equal(e->total, CONF_MAX_ERRORS + 8);
 	for (i = 0; i < CONF_MAX_ERRORS; i++) {
-		snprintf(want, sizeof(want), "t.acl:%zu: \"10.0.0.%zu/24\": ",
+		snprintf(want, sizeof(want), "t.acl:%zu: error: \"10.0.0.%zu/24\": ",
 		    i + 1, i + 1);
 		assert_memory_equal(e->msg[i], want, strlen(want));
 	}
@@ -612,14 +617,14 @@ test_conf_acl_errors_accumulate(void **state)
 	struct conf_errors	*e = errs_new();
 	struct acl		*acl;
 	static const char *const want[] = {
-		"t.acl:1: allow needs an address",
-		"t.acl:2: allow needs an address",
+		"t.acl:1: error: allow needs an address",
+		"t.acl:2: error: allow needs an address",
 	};
 
 	(void)state;
 	assert_null(parse_acl("allow\n", e));
 	/* A good file after a bad one parses: only its own errors count. */
-	acl = parse_acl("allow 10.0.0.1\n", e);
+	acl = parse_acl("allow 127.0.0.1\n", e);
 	assert_non_null(acl);
 	acl_free(acl);
 	assert_null(parse_acl("\nallow\n", e));
@@ -768,6 +773,7 @@ test_conf_each_key(void **state)
 			break;
 		}
 		d.set = c.set;
+		memcpy(d.line, c.line, sizeof(d.line));
 		/* Nothing else moved. */
 		assert_memory_equal(&c, &d, sizeof(c));
 		free(e);
@@ -780,16 +786,12 @@ test_conf_values(void **state)
 {
 	static const char text[] =
 	    "# all keys\n"
-	    "port 1\n"
 	    "port 65535\n"
-	    "packet_timeout 1\n"
 	    "packet_timeout 86400\r\n"
 	    "\tacl_file\t/x\t# comment\n"
 	    "names_refusal close\n"
 	    "port_refusal not_found\n"
-	    "relaxed_command_check yes\n"
 	    "relaxed_command_check no\n"
-	    "max_nodes 1\n"
 	    "max_nodes 65536";
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
@@ -835,6 +837,7 @@ test_conf_user(void **state)
 	assert_string_equal(c.user, "");
 	assert_int_equal(parse_conf("user nobody\n", &c, e), 0);
 	assert_string_equal(c.user, "nobody");
+	conf_defaults(&c);
 	assert_int_equal(parse_conf("user epmd_secure-1.x\n", &c, e), 0);
 	assert_string_equal(c.user, "epmd_secure-1.x");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -880,7 +883,7 @@ test_conf_listen_limit(void **state)
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.conf:2: listen: more than 32 addresses",
+		"t.conf:2: error: listen: more than 32 addresses",
 	};
 
 	(void)state;
@@ -910,72 +913,72 @@ static void
 test_conf_error_vectors(void **state)
 {
 	static const struct conf_err_vec vecs[] = {
-		{ "bogus 1\n", "t.conf:1: unknown keyword \"bogus\"" },
-		{ "Port 4369\n", "t.conf:1: unknown keyword \"Port\"" },
-		{ "port\n", "t.conf:1: port: expected one value" },
-		{ "port 1 2\n", "t.conf:1: port: expected one value" },
+		{ "bogus 1\n", "t.conf:1: error: unknown keyword \"bogus\"" },
+		{ "Port 4369\n", "t.conf:1: error: unknown keyword \"Port\"" },
+		{ "port\n", "t.conf:1: error: port: expected one value" },
+		{ "port 1 2\n", "t.conf:1: error: port: expected one value" },
 		{ "packet_timeout\n",
-		  "t.conf:1: packet_timeout: expected one value" },
-		{ "acl_file /a /b\n", "t.conf:1: acl_file: expected one value" },
+		  "t.conf:1: error: packet_timeout: expected one value" },
+		{ "acl_file /a /b\n", "t.conf:1: error: acl_file: expected one value" },
 		{ "names_refusal\n",
-		  "t.conf:1: names_refusal: expected one value" },
+		  "t.conf:1: error: names_refusal: expected one value" },
 		{ "max_nodes 4096 # 2\n#\nmax_nodes 1 2\n",
-		  "t.conf:3: max_nodes: expected one value" },
+		  "t.conf:3: error: max_nodes: expected one value" },
 		{ "port 0\n",
-		  "t.conf:1: port: \"0\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"0\" is not a port number (1..65535)" },
 		{ "port 65536\n",
-		  "t.conf:1: port: \"65536\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"65536\" is not a port number (1..65535)" },
 		{ "port -1\n",
-		  "t.conf:1: port: \"-1\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"-1\" is not a port number (1..65535)" },
 		{ "port epmd\n",
-		  "t.conf:1: port: \"epmd\" is not a port number (1..65535)" },
-		{ "listen\n", "t.conf:1: listen needs at least one address" },
+		  "t.conf:1: error: port: \"epmd\" is not a port number (1..65535)" },
+		{ "listen\n", "t.conf:1: error: listen needs at least one address" },
 		{ "listen   # nothing\n",
-		  "t.conf:1: listen needs at least one address" },
+		  "t.conf:1: error: listen needs at least one address" },
 		{ "listen localhost\n",
-		  "t.conf:1: listen: \"localhost\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"localhost\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "listen 10.0.0.1,10.0.0.300\n",
-		  "t.conf:1: listen: \"10.0.0.300\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"10.0.0.300\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "listen 10.0.0.0/8\n",
-		  "t.conf:1: listen: \"10.0.0.0/8\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"10.0.0.0/8\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "packet_timeout 0\n",
-		  "t.conf:1: packet_timeout: \"0\" is too small "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"0\" is too small "
+		  "(1..86400)" },
 		{ "packet_timeout 86401\n",
-		  "t.conf:1: packet_timeout: \"86401\" is too large "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"86401\" is too large "
+		  "(1..86400)" },
 		{ "packet_timeout 99999999999999999999999\n",
-		  "t.conf:1: packet_timeout: \"99999999999999999999999\" is too "
-		  "large (1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"99999999999999999999999\" is too "
+		  "large (1..86400)" },
 		{ "packet_timeout 1s\n",
-		  "t.conf:1: packet_timeout: \"1s\" is not a decimal number "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"1s\" is not a decimal number "
+		  "(1..86400)" },
 		{ "acl_file acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "acl_file ./acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "acl_file ~/acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "names_refusal drop\n",
-		  "t.conf:1: names_refusal: \"drop\" is not close or empty" },
+		  "t.conf:1: error: names_refusal: \"drop\" is not close or empty" },
 		{ "names_refusal Close\n",
-		  "t.conf:1: names_refusal: \"Close\" is not close or empty" },
+		  "t.conf:1: error: names_refusal: \"Close\" is not close or empty" },
 		{ "port_refusal empty\n",
-		  "t.conf:1: port_refusal: \"empty\" is not not_found or "
+		  "t.conf:1: error: port_refusal: \"empty\" is not not_found or "
 		  "close" },
 		{ "relaxed_command_check true\n",
-		  "t.conf:1: relaxed_command_check: \"true\" is not yes or "
+		  "t.conf:1: error: relaxed_command_check: \"true\" is not yes or "
 		  "no" },
 		{ "relaxed_command_check 1\n",
-		  "t.conf:1: relaxed_command_check: \"1\" is not yes or no" },
+		  "t.conf:1: error: relaxed_command_check: \"1\" is not yes or no" },
 		{ "max_nodes 0\n",
-		  "t.conf:1: max_nodes: \"0\" is too small (1..65536)" },
+		  "t.conf:1: error: max_nodes: \"0\" is too small (1..65536)" },
 		{ "max_nodes 65537\n",
-		  "t.conf:1: max_nodes: \"65537\" is too large (1..65536)" },
-		{ "\n\n\nport 4369\0\n", "t.conf:4: NUL byte in line" },
+		  "t.conf:1: error: max_nodes: \"65537\" is too large (1..65536)" },
+		{ "\n\n\nport 4369\0\n", "t.conf:4: error: NUL byte in line" },
 	};
 	size_t	 i;
 
@@ -994,6 +997,7 @@ test_conf_error_vectors(void **state)
 		assert_int_equal(parse_conf_len(vecs[i].text, len, &c, e), 1);
 		assert_errors(e, &vecs[i].want, 1);
 		/* A refused value leaves the defaults alone. */
+		memcpy(d.line, c.line, sizeof(d.line));
 		if (strncmp(vecs[i].text, "listen", 6) != 0)
 			assert_memory_equal(&c, &d, sizeof(c));
 		free(e);
@@ -1008,7 +1012,7 @@ test_conf_acl_file_length(void **state)
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.conf:1: acl_file: an absolute path is expected",
+		"t.conf:1: error: acl_file: an absolute path is expected",
 	};
 
 	(void)state;
@@ -1042,11 +1046,12 @@ test_conf_multiple_errors(void **state)
 	    "max_nodes 70000\n"			/* 7 */
 	    "max_nodes 70\n";			/* 8 */
 	static const char *const want[] = {
-		"t.conf:2: unknown keyword \"colour\"",
-		"t.conf:4: listen: \"bad\" is not a numeric IPv4 or IPv6 "
+		"t.conf:2: error: unknown keyword \"colour\"",
+		"t.conf:4: error: listen: \"bad\" is not a numeric IPv4 or IPv6 "
 		"address",
-		"t.conf:5: packet_timeout: expected one value",
-		"t.conf:7: max_nodes: \"70000\" is too large (1..65536)",
+		"t.conf:5: error: packet_timeout: expected one value",
+		"t.conf:7: error: max_nodes: \"70000\" is too large (1..65536)",
+		"t.conf:8: error: max_nodes given twice (first on line 7)",
 	};
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
@@ -1060,7 +1065,7 @@ test_conf_multiple_errors(void **state)
 	assert_string_equal(c.listen[0], "10.0.0.1");
 	assert_string_equal(c.listen[1], "10.0.0.2");
 	assert_int_equal(c.packet_timeout, 10);
-	assert_int_equal(c.max_nodes, 70);
+	assert_int_equal(c.max_nodes, 4096);
 	free(e);
 }
 
@@ -1208,10 +1213,10 @@ test_conf_read_file_modes(void **state)
 	assert_int_equal(conf_read_file(ow, &text, &len, e), CONF_READ_ERROR);
 	assert_null(text);
 	assert_int_equal(e->n, 2);
-	snprintf(want, sizeof(want), "%s: writable by group or others", gw);
+	snprintf(want, sizeof(want), "%s: error: writable by group or others", gw);
 	assert_memory_equal(e->msg[0], want, strlen(want));
 	assert_non_null(strstr(e->msg[0], "(mode 664)"));
-	snprintf(want, sizeof(want), "%s: writable by group or others", ow);
+	snprintf(want, sizeof(want), "%s: error: writable by group or others", ow);
 	assert_memory_equal(e->msg[1], want, strlen(want));
 	for (i = 0; i < NELEM(bad); i++) {
 		char	 name[16];
@@ -1249,7 +1254,7 @@ test_conf_read_file_missing_and_directory(void **state)
 	assert_int_equal(conf_read_file(t.dir, &text, &len, e),
 	    CONF_READ_ERROR);
 	assert_null(text);
-	snprintf(want, sizeof(want), "%s: not a regular file", t.dir);
+	snprintf(want, sizeof(want), "%s: error: not a regular file", t.dir);
 	assert_int_equal(e->n, 1);
 	assert_string_equal(e->msg[0], want);
 
@@ -1388,7 +1393,7 @@ test_conf_load_errors(void **state)
 	assert_int_equal(conf_load(none, 0, none, &c, &acl, &builtin, e), -1);
 	assert_null(acl);
 	assert_int_equal(builtin, 0);
-	snprintf(want, sizeof(want), "%s: no such file", none);
+	snprintf(want, sizeof(want), "%s: error: no such file", none);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
 
@@ -1408,7 +1413,7 @@ test_conf_load_errors(void **state)
 	assert_int_equal(conf_load(none, 0, broken, &c, &acl, &builtin, e),
 	    -1);
 	assert_null(acl);
-	snprintf(want, sizeof(want), "%s:2: \"nowhere\": bad address "
+	snprintf(want, sizeof(want), "%s:2: error: \"nowhere\": bad address "
 	    "(numeric IPv4 or IPv6 expected)", broken);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
@@ -1427,7 +1432,7 @@ test_conf_load_errors(void **state)
 	acl = (struct acl *)(void *)&t;
 	assert_int_equal(conf_load(none, 1, good, &c, &acl, &builtin, e), -1);
 	assert_null(acl);
-	snprintf(want, sizeof(want), "%s: no such file", none);
+	snprintf(want, sizeof(want), "%s: error: no such file", none);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
 
@@ -1438,7 +1443,7 @@ test_conf_load_errors(void **state)
 	    -1);
 	assert_null(acl);
 	assert_int_equal(e->total, 1);
-	snprintf(want, sizeof(want), "%s:1: port: \"99999\"", badconf);
+	snprintf(want, sizeof(want), "%s:1: error: port: \"99999\"", badconf);
 	assert_memory_equal(e->msg[0], want, strlen(want));
 	free(e);
 
@@ -1595,7 +1600,7 @@ static const struct match_vec match_vecs[] = {
 	  0, 2 },
 	{ "deny 10.0.0.0/8 port\nallow 0.0.0.0/0 names", "10.1.1.1", NA,
 	  NULL, 1, 2 },
-	{ "", "10.1.1.1", NA, NULL, 0, 0 },
+	{ "allow ::1", "10.1.1.1", NA, NULL, 0, 0 },
 	{ "deny 10.0.0.0/8 names a*", "10.1.1.1", NA, NULL, 0, 0 },
 	{ "deny 10.0.0.0/8 names a*\ndeny 10.1.0.0/16 port\n"
 	  "allow ::ffff:10.1.0.0/112 names b*", "10.1.1.1", NA, NULL, 1, 3 },
@@ -1910,6 +1915,8 @@ gen_rule_text(struct gen *g, const struct gen_rule *r, char *out,
 		    plen);
 	if (*scope != '\0')
 		len += (size_t)snprintf(out + len, cap - len, " %s", scope);
+	if (r->nglobs > 0)
+		len += (size_t)snprintf(out + len, cap - len, " node");
 	for (i = 0; i < r->nglobs; i++)
 		len += (size_t)snprintf(out + len, cap - len, " %s",
 		    r->globs[i]);
@@ -2111,6 +2118,751 @@ test_conf_large_policy_matches_naive_scan(void **state)
 	assert_true(st.allowed < st.queries);
 }
 
+/* ---- the new ACL grammar, register lines, analysis, includes ------------ */
+
+/* Return 1 if some kept message is exactly want. */
+static int
+has_msg(const struct conf_errors *e, const char *want)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		if (strcmp(e->msg[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+/* Fail, listing what was recorded, unless want was. */
+static void
+assert_msg(const struct conf_errors *e, const char *want)
+{
+	size_t	 i;
+
+	if (has_msg(e, want))
+		return;
+	for (i = 0; i < e->n; i++)
+		print_error("got: %s\n", e->msg[i]);
+	fail_msg("missing: %s", want);
+}
+
+struct finding_vec {
+	const char	*text;
+	int		 loads;		/* 1: a policy, with warnings only */
+	const char	*want;		/* one of the findings, exactly */
+};
+
+/* Every ACL mistake issue 10 names, as an error or a warning, on its line. */
+static const struct finding_vec finding_vecs[] = {
+	/* A mistyped scope is no longer a node glob that never matches. */
+	{ "allow 127.0.0.0/8\ndeny 10.231.0.3 nmaes\nallow 10.0.0.0/8\n", 0,
+	  "t.acl:2: error: unknown scope \"nmaes\" (names, port or "
+	  "names,port); node names follow the word node: \"deny 10.231.0.3 "
+	  "node nmaes\"" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 rabbit1\n", 0,
+	  "t.acl:2: error: unknown scope \"rabbit1\" (names, port or "
+	  "names,port); node names follow the word node: \"allow 10.0.0.1 "
+	  "node rabbit1\"" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 port names\n", 0,
+	  "t.acl:2: error: \"names\" after the scope is ambiguous: write "
+	  "\"names,port\" for both scopes, or \"node names\" for a node of "
+	  "that name" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 names rabbit* node\n", 0,
+	  "t.acl:2: error: \"node\" after the scope is ambiguous: write "
+	  "\"names,port\" for both scopes, or \"node node\" for a node of "
+	  "that name" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 names node\n", 0,
+	  "t.acl:2: error: node needs at least one node name or glob" },
+	/* Node@host: never an EPMD name. */
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/24 port rabbit@host1\n", 0,
+	  "t.acl:2: error: \"rabbit@host1\": EPMD names have no host part: "
+	  "use `rabbit`, not `rabbit@host1`" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/24 node couch* rabbit@host1\n", 0,
+	  "t.acl:2: error: \"rabbit@host1\": EPMD names have no host part: "
+	  "use `rabbit`, not `rabbit@host1`" },
+	{ "allow 127.0.0.0/8\nregister ej*@h ejabberd\n", 0,
+	  "t.acl:2: error: \"ej*@h\": EPMD names have no host part: use "
+	  "`ej*`, not `ej*@h`" },
+	/* The old form, where it cannot hide a typo: a warning. */
+	{ "allow 127.0.0.0/8\nallow 192.0.2.10 names rabbit*\n", 1,
+	  "t.acl:2: warning: old syntax: node names now follow the word node: "
+	  "write \"allow 192.0.2.10 names node rabbit*\"" },
+	{ "allow 127.0.0.0/8\ndeny 10.0.0.0/8 rabbit* couch?b\n", 1,
+	  "t.acl:2: warning: old syntax: node names now follow the word node: "
+	  "write \"deny 10.0.0.0/8 node rabbit* couch?b\"" },
+	/* Nothing at all: an error. */
+	{ "# all commented out\n#allow 127.0.0.0/8\n", 0,
+	  "t.acl: error: no allow or deny rules: every lookup would be "
+	  "denied, loopback's too (to mean that, write \"deny 0.0.0.0/0\" and "
+	  "\"deny ::/0\")" },
+	{ "register rabbit* 0\n", 0,
+	  "t.acl: error: no allow or deny rules: every lookup would be "
+	  "denied, loopback's too (to mean that, write \"deny 0.0.0.0/0\" and "
+	  "\"deny ::/0\")" },
+	/* No loopback: a warning, naming the rule that shuts it out. */
+	{ "allow 10.0.0.0/8\n", 1,
+	  "t.acl: warning: no rule allows loopback (127.0.0.1, ::1): local "
+	  "nodes cannot find each other (add \"allow 127.0.0.0/8\" and "
+	  "\"allow ::1\")" },
+	{ "allow 127.0.0.0/8 names\n\ndeny 0.0.0.0/0\ndeny ::/0\n", 1,
+	  "t.acl:3: warning: this rule denies loopback lookups and no earlier "
+	  "rule allows them: local nodes cannot find each other (add \"allow "
+	  "127.0.0.0/8\" and \"allow ::1\" above it)" },
+	/* Shadowed rules: warnings, sharper for a deny that never applies. */
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/8\ndeny 10.1.2.0/24\n", 1,
+	  "t.acl:3: warning: this deny never applies: line 2 allows "
+	  "everything it covers first" },
+	{ "allow 127.0.0.0/8\ndeny 10.0.0.0/8 port\nallow 10.1.0.0/16 port\n",
+	  1, "t.acl:3: warning: this allow never applies: line 2 denies "
+	  "everything it covers first" },
+	{ "allow ::1\nallow fd00::/8 names\nallow fd00:1::/32 names node a\n",
+	  1, "t.acl:3: warning: this rule never applies: line 2 covers "
+	  "everything it does" },
+	{ "allow ::1\nallow ::/0 node rabbit*\nallow fd00::1 node rabbit1 "
+	  "rabbit2*\n", 1, "t.acl:3: warning: this rule never applies: line 2 "
+	  "covers everything it does" },
+	{ "allow 127.0.0.1\nallow 127.0.0.1\n", 1,
+	  "t.acl:2: warning: this rule never applies: line 1 covers "
+	  "everything it does" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 0\nregister rabbit1 5\n", 1,
+	  "t.acl:3: warning: register \"rabbit1\" never applies: line 2 "
+	  "(register rabbit*) comes first and covers every name it matches" },
+	{ "allow 127.0.0.0/8\nregister * 0\nregister r?b* 5\n", 1,
+	  "t.acl:3: warning: register \"r?b*\" never applies: line 2 "
+	  "(register *) comes first and covers every name it matches" },
+	/* Register syntax. */
+	{ "allow 127.0.0.0/8\nregister rabbit*\n", 0,
+	  "t.acl:2: error: register: expected \"register GLOB "
+	  "USER[,USER...]\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* a b\n", 0,
+	  "t.acl:2: error: register: expected \"register GLOB "
+	  "USER[,USER...]\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* rabbitmq,,couchdb\n", 0,
+	  "t.acl:2: error: register: empty user name in "
+	  "\"rabbitmq,,couchdb\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* rabbitmq,\n", 0,
+	  "t.acl:2: error: register: empty user name in \"rabbitmq,\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* nosuchuser\n", 0,
+	  "t.acl:2: error: register: no such user \"nosuchuser\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 4294967295\n", 0,
+	  "t.acl:2: error: register: uid \"4294967295\" is too large "
+	  "(0..4294967294)" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 12ab\n", 0,
+	  "t.acl:2: error: register: uid \"12ab\" is not a decimal number "
+	  "(0..4294967294)" },
+	{ "allow 127.0.0.0/8\nregister rabbit* -rabbit\n", 0,
+	  "t.acl:2: error: register: \"-rabbit\" is not a valid user name" },
+	{ "allow 127.0.0.0/8\nregister rab[bit 0\n", 0,
+	  "t.acl:2: error: \"rab[bit\": bad node glob: '[' and ']' are "
+	  "reserved" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 0,1,2,3,4,5,6,7,8,9,10,11,12,"
+	  "13,14,15,16\n", 0, "t.acl:2: error: register: more than 16 users" },
+	/* include without file access (the pure parser). */
+	{ "allow 127.0.0.0/8\ninclude acl.d/*.acl\n", 0,
+	  "t.acl:2: error: include: not available here (only in files read "
+	  "by epmd_secure)" },
+	{ "allow 127.0.0.0/8\ninclude\n", 0,
+	  "t.acl:2: error: include: expected one file name or pattern" },
+};
+
+/* A resolver as getpwnam() would answer, for the pure parser. */
+static int
+fake_uid_of(void *arg, const char *user, uint32_t *uid)
+{
+	(void)arg;
+	if (strcmp(user, "rabbitmq") == 0)
+		*uid = 999;
+	else if (strcmp(user, "couchdb") == 0)
+		*uid = 998;
+	else if (strcmp(user, "ejabberd") == 0)
+		*uid = 997;
+	else
+		return -1;
+	return 0;
+}
+
+static const struct conf_acl_io fake_io = { fake_uid_of, NULL, NULL };
+
+static struct acl *
+parse_acl_io(const char *text, struct conf_registers *reg,
+    struct conf_errors *e)
+{
+	size_t		 len = strlen(text);
+	char		*copy = dup_exact(text, len);
+	struct acl	*acl;
+
+	acl = conf_parse_acl_io(copy, len, FILE_ACL, &fake_io, reg, e);
+	free(copy);
+	return acl;
+}
+
+static void
+test_conf_acl_findings(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(finding_vecs); i++) {
+		const struct finding_vec	*v = &finding_vecs[i];
+		struct conf_errors		*e = errs_new();
+		struct conf_registers		*reg = calloc(1, sizeof(*reg));
+		struct acl			*acl;
+
+		assert_non_null(reg);
+		print_message("vector %zu: %s\n", i, v->want);
+		acl = parse_acl_io(v->text, reg, e);
+		assert_msg(e, v->want);
+		if (v->loads) {
+			assert_non_null(acl);
+			assert_int_equal(e->total, 0);
+			assert_true(e->warnings > 0);
+		} else {
+			assert_null(acl);
+			assert_true(e->total > 0);
+			/* A rejected file keeps no register lines either. */
+			assert_int_equal(reg->n, 0);
+		}
+		acl_free(acl);
+		free(reg);
+		free(e);
+	}
+}
+
+/* What is not shadowed must not be warned about. */
+static void
+test_conf_acl_not_shadowed(void **state)
+{
+	static const char *const texts[] = {
+		/* Narrower first, then broader. */
+		"allow 127.0.0.0/8\ndeny 10.1.2.0/24\nallow 10.0.0.0/8\n",
+		/* A different scope. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 port\ndeny 10.0.0.0/8 "
+		"names\n",
+		/* A globbed deny first leaves other nodes to the allow. */
+		"allow 127.0.0.0/8\ndeny 10.0.0.0/8 node secret*\n"
+		"allow 10.0.0.0/8\n",
+		/* A globbed allow opens NAMES: a later globbed deny counts. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 node a*\n"
+		"deny 10.0.0.0/8 node a1\n",
+		/* Globs that the earlier ones do not cover. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 node rabbit1*\n"
+		"allow 10.0.0.0/8 node rabbit*\n",
+		/* Another family. */
+		"allow 127.0.0.0/8\nallow ::/0\nallow ::ffff:10.0.0.0/104\n",
+		/* The shipped policy, and loopback allowed through ::1 only. */
+		"allow 127.0.0.0/8\nallow ::1\n",
+		"deny 127.0.0.0/8\nallow ::1\n",
+		"allow 127.0.0.1 port node rabbit*\n",
+		"register rabbit1* 0\nregister rabbit* 0\nallow ::1\n",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(texts); i++) {
+		struct conf_errors	*e = errs_new();
+		struct acl		*acl;
+		size_t			 k;
+
+		print_message("text %zu\n", i);
+		acl = parse_acl_io(texts[i], NULL, e);
+		for (k = 0; k < e->n; k++)
+			print_error("unexpected: %s\n", e->msg[k]);
+		assert_non_null(acl);
+		assert_int_equal(e->n, 0);
+		assert_int_equal(e->warnings, 0);
+		acl_free(acl);
+		free(e);
+	}
+}
+
+/* Many findings of one kind: the first ten, then a count. */
+static void
+test_conf_acl_warning_counts(void **state)
+{
+	char			 text[4096];
+	size_t			 len, i;
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "allow 127.0.0.0/8\n"
+	    "allow 10.0.0.0/8\n");
+	for (i = 0; i < 13; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "deny 10.0.%zu.0/24 names x%zu*\n", i, i);
+	acl = parse_acl_io(text, NULL, e);
+	assert_non_null(acl);
+	acl_free(acl);
+	/* 13 old-syntax lines, 13 shadowed rules: 10 of each, 2 counts. */
+	assert_int_equal(e->warnings, 22);
+	assert_int_equal(e->total, 0);
+	assert_msg(e, "t.acl: warning: 3 more lines use the old syntax (node "
+	    "names without the word node)");
+	assert_msg(e, "t.acl:3: warning: old syntax: node names now follow "
+	    "the word node: write \"deny 10.0.0.0/24 names node x0*\"");
+	free(e);
+}
+
+/* register lines: kept in order, users resolved, first match wins. */
+static void
+test_conf_acl_register(void **state)
+{
+	static const char text[] =
+	    "allow 127.0.0.0/8\n"
+	    "register rabbit* rabbitmq,0,rabbitmq\n"	/* 2 */
+	    "# couchdb\n"
+	    "register couchdb* couchdb\n"		/* 4 */
+	    "register ejabberd ejabberd,4294967294\n";	/* 5 */
+	struct conf_registers		*reg = calloc(1, sizeof(*reg));
+	struct conf_errors		*e = errs_new();
+	const struct conf_register	*r;
+	struct acl			*acl;
+
+	(void)state;
+	assert_non_null(reg);
+	acl = parse_acl_io(text, reg, e);
+	assert_non_null(acl);
+	assert_int_equal(e->n, 0);
+	assert_int_equal(acl_count(acl), 1);
+	assert_int_equal(reg->n, 3);
+	assert_string_equal(reg->rule[0].glob, "rabbit*");
+	assert_int_equal(reg->rule[0].line, 2);
+	/* A user given twice is kept once. */
+	assert_int_equal(reg->rule[0].nuid, 2);
+	assert_int_equal(reg->rule[0].uid[0], 999);
+	assert_int_equal(reg->rule[0].uid[1], 0);
+	assert_int_equal(reg->rule[1].line, 4);
+	assert_int_equal(reg->rule[2].uid[1], 4294967294U);
+
+	r = conf_register_match(reg, "rabbit");
+	assert_ptr_equal(r, &reg->rule[0]);
+	assert_true(conf_register_allows(r, 999));
+	assert_true(conf_register_allows(r, 0));
+	assert_false(conf_register_allows(r, 998));
+	assert_ptr_equal(conf_register_match(reg, "couchdb_1"),
+	    &reg->rule[1]);
+	assert_ptr_equal(conf_register_match(reg, "ejabberd"), &reg->rule[2]);
+	assert_null(conf_register_match(reg, "ejabberd2"));
+	assert_null(conf_register_match(reg, "xrabbit"));
+	acl_free(acl);
+
+	/* The pure parser without a resolver: user names are unknown. */
+	memset(e, 0, sizeof(*e));
+	assert_null(parse_acl("allow ::1\nregister r* rabbitmq\n", e));
+	assert_msg(e, "t.acl:2: error: register: no such user \"rabbitmq\"");
+	/* ...but uids need none. */
+	memset(e, 0, sizeof(*e));
+	acl = parse_acl("allow ::1\nregister r* 0,1000\n", e);
+	assert_non_null(acl);
+	acl_free(acl);
+	free(reg);
+	free(e);
+}
+
+/* 128 register lines fit; the 129th is an error. */
+static void
+test_conf_acl_register_limit(void **state)
+{
+	size_t			 cap = 64 * (CONF_MAX_REGISTER + 2), len, i;
+	char			*text = malloc(cap);
+	struct conf_registers	*reg = calloc(1, sizeof(*reg));
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(reg);
+	len = (size_t)snprintf(text, cap, "allow ::1\n");
+	for (i = 0; i < CONF_MAX_REGISTER; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "register n%zu 0\n", i);
+	acl = parse_acl_io(text, reg, e);
+	assert_non_null(acl);
+	acl_free(acl);
+	assert_int_equal(reg->n, CONF_MAX_REGISTER);
+	snprintf(text + len, cap - len, "register last 0\n");
+	assert_null(parse_acl_io(text, reg, e));
+	assert_msg(e, "t.acl:130: error: more than 128 register lines");
+	free(text);
+	free(reg);
+	free(e);
+}
+
+/* ---- the keyword table and the new keys --------------------------------- */
+
+/* Every default in the table is a value the parser accepts. */
+static void
+test_conf_key_table(void **state)
+{
+	struct conf_key_info	 k;
+	struct conf		 c, d;
+	size_t			 i, n = 0;
+	char			 line[CONF_PATH_LEN + 64];
+
+	(void)state;
+	conf_defaults(&d);
+	for (i = 0; conf_key(i, &k) == 0; i++, n++) {
+		struct conf_errors *e = errs_new();
+
+		assert_true(i < CONF_MAX_KEYS);
+		if (k.def == NULL) {
+			free(e);
+			continue;
+		}
+		/* Writing the default changes nothing but the line. */
+		snprintf(line, sizeof(line), "%s %s\n", k.name, k.def);
+		conf_defaults(&c);
+		assert_int_equal(parse_conf(line, &c, e), 0);
+		c.set = d.set;
+		memcpy(c.line, d.line, sizeof(c.line));
+		assert_memory_equal(&c, &d, sizeof(c));
+		free(e);
+	}
+	assert_true(n >= 33);
+	assert_int_equal(conf_key(n, &k), -1);
+	/* The refusal modes and the ACL are what a reload changes. */
+	for (i = 0; conf_key(i, &k) == 0; i++)
+		assert_int_equal(k.reloadable,
+		    strcmp(k.name, "acl_file") == 0 ||
+		    strcmp(k.name, "names_refusal") == 0 ||
+		    strcmp(k.name, "port_refusal") == 0);
+	assert_int_equal(d.register_default, CONF_REGISTER_ANY);
+	assert_string_equal(d.state_file, "/var/lib/epmd_secure/owners");
+	assert_int_equal(d.check_port_owner, 1);
+	assert_int_equal(d.root_any_port, 0);
+	assert_int_equal(d.dist_exposure, CONF_DIST_WARN);
+	assert_int_equal(d.lim.max_per_uid, 1024);
+	assert_string_equal(d.metrics_file, "");
+	assert_int_equal(d.metrics_interval, 15);
+}
+
+/* The shipped file states exactly the built-in defaults. */
+static void
+test_conf_shipped_is_defaults(void **state)
+{
+	struct conf		 c, d;
+	struct conf_errors	*e = errs_new();
+	char			*text;
+	size_t			 len;
+
+	(void)state;
+	if ((text = slurp("config/epmd_secure.conf", &len)) == NULL) {
+		free(e);
+		skip();
+	}
+	conf_defaults(&c);
+	conf_defaults(&d);
+	assert_int_equal(parse_conf_len(text, len, &c, e), 0);
+	free(text);
+	assert_int_equal(e->n, 0);
+	c.set = d.set;
+	memcpy(c.line, d.line, sizeof(c.line));
+	assert_memory_equal(&c, &d, sizeof(c));
+	free(e);
+}
+
+static void
+test_conf_new_keys(void **state)
+{
+	static const char text[] =
+	    "register_default sticky\n"
+	    "state_file /run/x/owners\n"
+	    "check_port_owner no\n"
+	    "root_any_port yes\n"
+	    "dist_exposure refuse\n"
+	    "max_connections_per_uid 7\n"
+	    "metrics_file /var/lib/node/epmd.prom\n"
+	    "metrics_interval 3600\n";
+	static const struct conf_err_vec vecs[] = {
+		{ "register_default first\n", "t.conf:1: error: "
+		  "register_default: \"first\" is not any, deny or sticky" },
+		{ "dist_exposure yes\n", "t.conf:1: error: dist_exposure: "
+		  "\"yes\" is not warn, refuse or ignore" },
+		{ "check_port_owner on\n", "t.conf:1: error: check_port_owner: "
+		  "\"on\" is not yes or no" },
+		{ "state_file owners\n", "t.conf:1: error: state_file: an "
+		  "absolute path is expected" },
+		{ "metrics_interval 0\n", "t.conf:1: error: metrics_interval: "
+		  "\"0\" is too small (1..3600)" },
+		{ "metrics_interval 3601\n", "t.conf:1: error: "
+		  "metrics_interval: \"3601\" is too large (1..3600)" },
+		{ "max_connections_per_uid 0\n", "t.conf:1: error: "
+		  "max_connections_per_uid: \"0\" is too small (1..1000000)" },
+		/* Cross-checks name the later key's line. */
+		{ "max_connections_per_uid 9000\n", "t.conf:1: error: "
+		  "max_connections_per_uid (9000) must be below max_connections "
+		  "(8192), or one local user can take them all" },
+		{ "max_connections_per_uid 100\n#\nmax_connections 100\n"
+		  "loopback_reserved 10\n", "t.conf:3: error: "
+		  "max_connections_per_uid (100) must be below max_connections "
+		  "(100), or one local user can take them all" },
+		{ "max_connections 100\nmax_sources 16384\n\nloopback_reserved "
+		  "100\n", "t.conf:4: error: loopback_reserved (100) must be "
+		  "below max_connections (100)" },
+		{ "max_sources 16\n", "t.conf:1: error: max_sources (16) must be "
+		  "at least max_connections (8192)" },
+		/* Defaults clash: no line to name. */
+		{ "max_connections 200\n", "t.conf:1: error: loopback_reserved "
+		  "(256) must be below max_connections (200)" },
+		/* Duplicates name both lines. */
+		{ "port 4369\nlog_ident a\n\nport 4369\n", "t.conf:4: error: "
+		  "port given twice (first on line 1)" },
+		{ "user a\nuser b\n", "t.conf:2: error: user given twice (first "
+		  "on line 1)" },
+		/* listen: brackets, and a port where none belongs. */
+		{ "listen [fd00::6]:4369\n", "t.conf:1: error: listen: "
+		  "\"[fd00::6]:4369\": no port here, the port key sets it: "
+		  "write \"listen fd00::6\"" },
+		{ "listen 10.0.0.6:4369\n", "t.conf:1: error: listen: "
+		  "\"10.0.0.6:4369\": no port here, the port key sets it: write "
+		  "\"listen 10.0.0.6\"" },
+		{ "listen [10.0.0.6]\n", "t.conf:1: error: listen: "
+		  "\"[10.0.0.6]\": brackets are for IPv6 addresses: write "
+		  "\"listen 10.0.0.6\"" },
+		{ "listen [fd00::6\n", "t.conf:1: error: listen: \"[fd00::6\": "
+		  "unbalanced '['" },
+		{ "listen []\n", "t.conf:1: error: listen: \"[]\": unbalanced "
+		  "'['" },
+		{ "log_socket /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "t.conf:1: error: log_socket: an absolute path under 108 bytes "
+		  "is expected" },
+	};
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	size_t			 i;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(c.register_default, CONF_REGISTER_STICKY);
+	assert_string_equal(c.state_file, "/run/x/owners");
+	assert_int_equal(c.check_port_owner, 0);
+	assert_int_equal(c.root_any_port, 1);
+	assert_int_equal(c.dist_exposure, CONF_DIST_REFUSE);
+	assert_int_equal(c.lim.max_per_uid, 7);
+	assert_string_equal(c.metrics_file, "/var/lib/node/epmd.prom");
+	assert_int_equal(c.metrics_interval, 3600);
+	free(e);
+
+	/* Left unset, the per-uid cap follows max_connections. */
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_equal(parse_conf("max_connections 800\n", &c, e), 0);
+	assert_int_equal(c.lim.max_per_uid, 100);
+	free(e);
+
+	/* listen: brackets as a socket unit writes them. */
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_equal(parse_conf("listen [fd00::6] [::1],10.0.0.1\n", &c,
+	    e), 0);
+	assert_int_equal(c.nlisten, 3);
+	assert_string_equal(c.listen[0], "fd00::6");
+	assert_string_equal(c.listen[1], "::1");
+	free(e);
+
+	for (i = 0; i < NELEM(vecs); i++) {
+		e = errs_new();
+		print_message("vector: %s\n", vecs[i].want);
+		conf_defaults(&c);
+		assert_true(parse_conf(vecs[i].text, &c, e) >= 1);
+		assert_msg(e, vecs[i].want);
+		free(e);
+	}
+}
+
+/* ---- conf_load: includes and what start-up checks ----------------------- */
+
+static void
+test_conf_load_includes(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	struct acl_rule_view	 r;
+	const char		*main_acl, *conf;
+	char			 text[512], want[512];
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	conf = tmp_file(&t, "c.conf", "port 4369\n", 0644);
+	/* Sorted: frag-10 before frag-20, whatever the directory order. */
+	tmp_file(&t, "frag-20.acl", "allow 192.0.2.20\n", 0644);
+	tmp_file(&t, "frag-10.acl", "allow 192.0.2.10\nregister rabbit* "
+	    "root\n", 0644);
+	main_acl = tmp_file(&t, "main.acl", "allow 127.0.0.0/8\n"
+	    "include frag-*.acl\ninclude none-*.acl\nallow ::1\n", 0644);
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    0);
+	assert_int_equal(e->n, 0);
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), 4);
+	get_rule(acl, 1, &r);
+	assert_int_equal(r.line, 1);
+	assert_int_equal(r.prefix.net.addr[3], 10);
+	get_rule(acl, 2, &r);
+	assert_int_equal(r.prefix.net.addr[3], 20);
+	get_rule(acl, 3, &r);
+	assert_int_equal(r.line, 4);
+	/* register lines from fragments, users resolved by getpwnam(). */
+	assert_int_equal(c->reg.n, 1);
+	assert_int_equal(c->reg.rule[0].uid[0], 0);
+	/* The files read, in order. */
+	assert_int_equal(e->nread, 4);
+	snprintf(want, sizeof(want), "%s: configuration read", conf);
+	assert_string_equal(e->read[0], want);
+	snprintf(want, sizeof(want), "%s: ACL read", main_acl);
+	assert_string_equal(e->read[1], want);
+	snprintf(want, sizeof(want), "%s/frag-10.acl: ACL fragment read",
+	    t.dir);
+	assert_string_equal(e->read[2], want);
+	acl_free(acl);
+
+	/* A fragment's error names the fragment and its line. */
+	tmp_file(&t, "frag-30.acl", "\n\nallow 10.0.0.1 nmaes\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	assert_null(acl);
+	assert_int_equal(c->reg.n, 0);
+	snprintf(want, sizeof(want), "%s/frag-30.acl:3: error: unknown scope "
+	    "\"nmaes\" (names, port or names,port); node names follow the "
+	    "word node: \"allow 10.0.0.1 node nmaes\"", t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+
+	/* A plain name must exist; loops and depth are errors. */
+	snprintf(text, sizeof(text), "allow ::1\ninclude missing.acl\n"
+	    "include %s/self.acl\n", t.dir);
+	main_acl = tmp_file(&t, "main2.acl", text, 0644);
+	tmp_file(&t, "self.acl", "include self.acl\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	snprintf(want, sizeof(want), "%s:2: error: include: %s/missing.acl: "
+	    "no such file", main_acl, t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s/self.acl:1: error: include: "
+	    "%s/self.acl: include loop (it is already being read)", t.dir,
+	    t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 2);
+
+	/* A fragment writable by others is refused like the ACL itself. */
+	tmp_file(&t, "unsafe.acl", "allow ::1\n", 0666);
+	main_acl = tmp_file(&t, "main3.acl", "allow ::1\ninclude "
+	    "unsafe.acl\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	assert_int_equal(e->total, 1);
+	assert_non_null(strstr(e->msg[0], "unsafe.acl: error: writable by "
+	    "group or others"));
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
+/* Includes nest up to CONF_MAX_INCLUDE_DEPTH. */
+static void
+test_conf_load_include_depth(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	const char		*conf, *top = NULL;
+	char			 name[32], text[64], want[256];
+	int			 builtin, i;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	conf = tmp_file(&t, "c.conf", "port 4369\n", 0644);
+	/* d0 includes d1 ... d9: nine levels below d0. */
+	for (i = 0; i <= CONF_MAX_INCLUDE_DEPTH + 1; i++) {
+		snprintf(name, sizeof(name), "d%d.acl", i);
+		snprintf(text, sizeof(text), "allow 10.0.0.%d\ninclude "
+		    "d%d.acl\n", i, i + 1);
+		if (i == CONF_MAX_INCLUDE_DEPTH + 1)
+			snprintf(text, sizeof(text), "allow ::1\n");
+		if (i == 0)
+			top = tmp_file(&t, name, text, 0644);
+		else
+			tmp_file(&t, name, text, 0644);
+	}
+	assert_int_equal(conf_load(conf, 1, top, c, &acl, &builtin, e), -1);
+	snprintf(want, sizeof(want), "%s/d%d.acl:2: error: include: nested "
+	    "more than %d deep", t.dir, CONF_MAX_INCLUDE_DEPTH,
+	    CONF_MAX_INCLUDE_DEPTH);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
+/* conf_load checks what start-up needs, each finding on its key's line. */
+static void
+test_conf_load_start_checks(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	const char		*aclp, *unsafe, *conf;
+	char			 text[1024], want[1024];
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	aclp = tmp_file(&t, "acl", "allow 127.0.0.0/8\nregister r* "
+	    "no_such_user_xq\n", 0644);
+	unsafe = tmp_file(&t, "owners", "", 0664);
+	snprintf(text, sizeof(text), "port 4369\nuser no_such_user_xq\n"
+	    "register_default sticky\nstate_file %s\nlog_socket %s/nolog\n"
+	    "metrics_file %s/nodir/x.prom\n", unsafe, t.dir, t.dir);
+	conf = tmp_file(&t, "c.conf", text, 0644);
+	assert_int_equal(conf_load(conf, 1, aclp, c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s:2: error: user: no such user "
+	    "\"no_such_user_xq\"", conf);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:4: error: state_file: %s is "
+	    "writable by group or others (chmod go-w %s)", conf, unsafe,
+	    unsafe);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:5: warning: log_socket: %s/nolog "
+	    "does not exist (yet): records are dropped until it does", conf,
+	    t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:6: warning: metrics_file: directory "
+	    "%s/nodir does not exist (yet)", conf, t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:2: error: register: no such user "
+	    "\"no_such_user_xq\"", aclp);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 3);
+	assert_int_equal(e->warnings, 2);
+
+	/* A sticky state file that is a directory is an error too. */
+	snprintf(text, sizeof(text), "register_default sticky\nstate_file "
+	    "%s\n", t.dir);
+	conf = tmp_file(&t, "c2.conf", text, 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, aclp, c, &acl, &builtin, e), -1);
+	snprintf(want, sizeof(want), "%s:2: error: state_file: %s is not a "
+	    "regular file", conf, t.dir);
+	assert_msg(e, want);
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -2146,6 +2898,17 @@ main(void)
 		cmocka_unit_test(test_conf_glob_match_vectors),
 		cmocka_unit_test(test_conf_random_policies_match_naive_scan),
 		cmocka_unit_test(test_conf_large_policy_matches_naive_scan),
+		cmocka_unit_test(test_conf_acl_findings),
+		cmocka_unit_test(test_conf_acl_not_shadowed),
+		cmocka_unit_test(test_conf_acl_warning_counts),
+		cmocka_unit_test(test_conf_acl_register),
+		cmocka_unit_test(test_conf_acl_register_limit),
+		cmocka_unit_test(test_conf_key_table),
+		cmocka_unit_test(test_conf_shipped_is_defaults),
+		cmocka_unit_test(test_conf_new_keys),
+		cmocka_unit_test(test_conf_load_includes),
+		cmocka_unit_test(test_conf_load_include_depth),
+		cmocka_unit_test(test_conf_load_start_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
