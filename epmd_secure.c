@@ -414,6 +414,17 @@ main(int argc, char **argv)
 	    cfg.acl_path : conf.acl_file);
 	pol.names_refusal = conf.names_refusal;
 	pol.port_refusal = conf.port_refusal;
+	pol.register_default = conf.register_default;
+	pol.check_port_owner = conf.check_port_owner;
+	pol.root_any_port = conf.root_any_port;
+	pol.dist_exposure = conf.dist_exposure;
+	if (!client) {
+		if ((pol.reg = malloc(sizeof(*pol.reg))) == NULL)
+			die("out of memory");
+		*pol.reg = conf.reg;
+	}
+	snprintf(cfg.state_file, sizeof(cfg.state_file), "%s",
+	    conf.state_file);
 	cfg.port = conf.port;
 	cfg.packet_timeout = conf.packet_timeout;
 	cfg.max_nodes = conf.max_nodes;
@@ -515,6 +526,10 @@ main(int argc, char **argv)
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
 		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;
+	/* A lowered max_connections lowers the per-uid cap with it. */
+	if (cfg.lim.max_per_uid >= cfg.lim.max_connections)
+		cfg.lim.max_per_uid = cfg.lim.max_connections / 8 > 0 ?
+		    cfg.lim.max_connections / 8 : 1;
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,14 @@
 #include "addr.h"
 #include "conn.h"
 #include "log.h"
+#include "owner_state.h"
 #include "proto.h"
 #include "registry.h"
 #include "server.h"
+#include "sockdiag_io.h"
 #include "systemd.h"
 #include "util.h"
+#include "wire.h"
 
 #define ACCEPT_BACKOFF_MS	100
 
@@ -66,7 +70,12 @@ struct server {
 	struct event		*watchdog;
 	struct event		*summary;
 	int			 status;
+	/* sock_diag: NULL if the kernel or sandbox refused it (stock). */
+	struct sockdiag_io	*sd;
+	int			 sd_failing;	/* a lookup failure was logged */
 };
+
+static void	sd_failed(struct server *, const char *, const char *);
 
 struct server *
 server_new(const struct server_config *cfg, const struct server_policy *pol)
@@ -267,6 +276,17 @@ admit(struct server *s, struct listener *l, int fd,
 	    NULL : (const struct sockaddr *)&local);
 	(void)addr_from_sockaddr(peer, &pp.addr);
 	pp.facts.uid = -1;
+	/* A local peer's uid: for its per-uid cap and its records. */
+	if (pp.local && s->sd != NULL && local.ss_family != AF_UNSPEC) {
+		struct sockdiag_sock	 sk;
+		const char		*errstr = NULL;
+
+		if (sockdiag_io_peer(s->sd, peer, pp.dst, &sk, &errstr) == 0) {
+			pp.facts.uid = (long)sk.uid;
+			s->sd_failing = 0;
+		} else
+			sd_failed(s, "peer", errstr);
+	}
 	if (!proto_admit(s->proto, &pp, s->cc.nconns, s->cc.nremote, &now,
 	    &out)) {
 		close(fd);
@@ -402,7 +422,104 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 void
 server_counters(struct server *s)
 {
-	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)));
+	struct proto_uid_stats	 st;
+	char			 extra[128];
+
+	proto_uid_stats(s->proto, &st);
+	snprintf(extra, sizeof(extra), "max_connections_per_uid=%zu "
+	    "local_uids=%zu uid_cap_refused=%llu", s->cfg.lim.max_per_uid,
+	    st.uids, st.refused);
+	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)),
+	    extra);
+}
+
+/*
+ * A sock_diag lookup failed. Say so once per episode: a registration
+ * that needed it gets verdict=unverified meanwhile.
+ */
+static void
+sd_failed(struct server *s, const char *what, const char *errstr)
+{
+	if (!s->sd_failing)
+		log_event(LOG_WARNING, "event=attribution_failed lookup=%s "
+		    "error=\"%s\"", what, errstr);
+	s->sd_failing = 1;
+}
+
+/* The facts hook: what the kernel says about a local peer's request. */
+static void
+conn_facts(void *arg, struct proto_peer *peer, const uint8_t *body,
+    size_t len, struct conn_facts *buf)
+{
+	struct server	*s = arg;
+	struct passwd	 pw, *res = NULL;
+	char		 pwbuf[1024];
+	const char	*errstr = NULL;
+	uint16_t	 port;
+
+	if (s->sd == NULL || len < 1)
+		return;
+	/* The user's name, for records of requests that change state. */
+	if (peer->facts.uid >= 0 && (body[0] == WIRE_OP_ALIVE2 ||
+	    body[0] == WIRE_OP_STOP || body[0] == WIRE_OP_KILL ||
+	    body[0] == WIRE_OP_DUMP) && getpwuid_r((uid_t)peer->facts.uid,
+	    &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL &&
+	    strlen(pw.pw_name) < sizeof(buf->user)) {
+		snprintf(buf->user, sizeof(buf->user), "%s", pw.pw_name);
+		peer->facts.user = buf->user;
+	}
+	/* ALIVE2: who listens on the announced port, bound where. */
+	if (body[0] != WIRE_OP_ALIVE2 || len < 3 ||
+	    (!s->pol.check_port_owner &&
+	    s->pol.dist_exposure == CONF_DIST_IGNORE))
+		return;
+	port = (uint16_t)(body[1] << 8 | body[2]);
+	if (sockdiag_io_listeners(s->sd, port, &buf->listeners,
+	    &errstr) == -1) {
+		sd_failed(s, "listeners", errstr);
+		return;
+	}
+	s->sd_failing = 0;
+	peer->facts.listeners = &buf->listeners;
+}
+
+/* Load the sticky owners at start: never a reason not to start. */
+static void
+sticky_load(struct server *s)
+{
+	char	 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
+
+	if (s->cfg.state_file[0] == '\0')
+		return;
+	switch (owner_state_load(s->cfg.state_file, proto_sticky(s->proto),
+	    err, sizeof(err))) {
+	case OWNER_LOAD_OK:
+		log_info("sticky owners: %zu names from %s",
+		    owner_sticky_count(proto_sticky(s->proto)),
+		    s->cfg.state_file);
+		break;
+	case OWNER_LOAD_MISSING:
+		break;
+	case OWNER_LOAD_IGNORED:
+		log_event(LOG_WARNING, "event=state_file_ignored error=\"%s\" "
+		    "names=0", log_quote(q, sizeof(q), err));
+		break;
+	}
+}
+
+/* The sticky table changed: write it out before anything else runs. */
+static void
+sticky_save(void *arg)
+{
+	struct server	*s = arg;
+	char		 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
+
+	if (s->cfg.state_file[0] == '\0')
+		return;
+	if (owner_state_save(s->cfg.state_file, proto_sticky(s->proto), err,
+	    sizeof(err)) == -1)
+		log_event(LOG_WARNING, "event=state_file_error error=\"%s\"",
+		    log_quote(q, sizeof(q), err));
 }
 
 /* Stop the loop from a KILL. */
@@ -474,7 +591,26 @@ server_start(struct server *s)
 			return -1;
 		}
 	}
+	/*
+	 * sock_diag tells who is on the other end of a local connection and
+	 * who listens on a port. Without it (not Linux, AF_NETLINK outside
+	 * RestrictAddressFamilies) the daemon registers as stock does.
+	 */
+	{
+		const char	*errstr = "";
+
+		if ((s->sd = sockdiag_io_open(&errstr)) == NULL)
+			log_event(LOG_WARNING, "event=attribution_unavailable "
+			    "error=\"%s: %s\" effect=\"registration checks "
+			    "off, registrations as stock epmd\"", errstr,
+			    strerror(errno));
+	}
 	policy_apply(s);
+	sticky_load(s);
+	s->cc.facts = conn_facts;
+	s->cc.facts_arg = s;
+	s->cc.sticky_changed = sticky_save;
+	s->cc.sticky_arg = s;
 	s->cc.base = s->base;
 	s->cc.proto = s->proto;
 	s->cc.packet_timeout = s->cfg.packet_timeout;
@@ -548,8 +684,10 @@ server_free(struct server *s)
 		event_free(s->summary);
 	conn_close_all(&s->cc);
 	proto_free(s->proto);
+	sockdiag_io_close(s->sd);
 	log_shutdown();
 	acl_free(s->pol.acl);
+	free(s->pol.reg);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	free(s);
@@ -593,6 +731,12 @@ policy_apply(struct server *s)
 		.acl = s->pol.acl,
 		.names_refusal = s->pol.names_refusal,
 		.port_refusal = s->pol.port_refusal,
+		.attribution = s->sd != NULL,
+		.reg = s->pol.reg,
+		.register_default = s->pol.register_default,
+		.check_port_owner = s->pol.check_port_owner,
+		.root_any_port = s->pol.root_any_port,
+		.dist_exposure = s->pol.dist_exposure,
 	};
 
 	proto_set_policy(s->proto, &pp);
@@ -643,6 +787,17 @@ server_reload(struct server *s)
 	free(errs);
 	np.names_refusal = c.names_refusal;
 	np.port_refusal = c.port_refusal;
+	np.register_default = c.register_default;
+	np.check_port_owner = c.check_port_owner;
+	np.root_any_port = c.root_any_port;
+	np.dist_exposure = c.dist_exposure;
+	if ((np.reg = malloc(sizeof(*np.reg))) == NULL) {
+		log_warnx("reload: out of memory; keeping the current policy");
+		acl_free(np.acl);
+		systemd_notify_ready("reload failed: out of memory");
+		return -1;
+	}
+	*np.reg = c.reg;
 	snprintf(np.file, sizeof(np.file), "%s", s->cfg.acl_path != NULL ?
 	    s->cfg.acl_path : c.acl_file);
 	policy_describe(&s->pol, was, sizeof(was));
@@ -653,6 +808,7 @@ server_reload(struct server *s)
 	    "(built-in)" : np.file));
 	log_debug("reload: %s replaces %s", now, was);
 	acl_free(s->pol.acl);
+	free(s->pol.reg);
 	s->pol = np;
 	policy_apply(s);
 	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
