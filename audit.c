@@ -22,6 +22,7 @@ static const char *const req_names[AUDIT_NREQ] = {
 	[AUDIT_REQ_DUMP] = "DUMP",
 	[AUDIT_REQ_KILL] = "KILL",
 	[AUDIT_REQ_STOP] = "STOP",
+	[AUDIT_REQ_FORGET] = "FORGET",
 };
 
 static const char *const verdict_names[AUDIT_NVERDICT] = {

@@ -24,6 +24,7 @@ enum audit_req {
 	AUDIT_REQ_DUMP,
 	AUDIT_REQ_KILL,
 	AUDIT_REQ_STOP,
+	AUDIT_REQ_FORGET,	/* -forget: drop a sticky owner */
 	AUDIT_NREQ
 };
 

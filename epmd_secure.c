@@ -73,6 +73,7 @@ static const char usage_text[] =
 "    -dump                    list active and old names with their fds\n"
 "    -kill                    stop the daemon\n"
 "    -stop Name               unregister Name (relaxed daemons only)\n"
+"    -forget Name             release Name's sticky owner (root)\n"
 "    -h                       print this help\n"
 "\n"
 "Environment: ERL_EPMD_PORT, ERL_EPMD_ADDRESS, ERL_EPMD_RELAXED_COMMAND_CHECK\n"
@@ -352,7 +353,7 @@ scan_files(int argc, char **argv, struct server_config *cfg, int *client,
 			*test = 1;
 		else if (strcmp(a, "-names") == 0 || strcmp(a, "-started") == 0 ||
 		    strcmp(a, "-dump") == 0 || strcmp(a, "-kill") == 0 ||
-		    strcmp(a, "-stop") == 0) {
+		    strcmp(a, "-stop") == 0 || strcmp(a, "-forget") == 0) {
 			*client = 1;
 			return;
 		} else if (strcmp(a, "-port") == 0 || strcmp(a, "-address") == 0 ||
@@ -489,6 +490,10 @@ main(int argc, char **argv)
 			v = optarg_of(argc, argv, &i);
 			last_arg(argc, i, a);
 			return client_stop(cfg.port, v);
+		} else if (strcmp(a, "-forget") == 0) {
+			v = optarg_of(argc, argv, &i);
+			last_arg(argc, i, a);
+			return client_forget(cfg.port, v);
 		}
 		else if (strcmp(a, "-log_socket") == 0) {
 			log_socket = optarg_of(argc, argv, &i);

@@ -143,6 +143,8 @@ proto_req_of(uint8_t op)
 		return AUDIT_REQ_KILL;
 	case WIRE_OP_STOP:
 		return AUDIT_REQ_STOP;
+	case WIRE_OP_FORGET:
+		return AUDIT_REQ_FORGET;
 	default:
 		return AUDIT_REQ_NONE;
 	}
@@ -833,6 +835,48 @@ do_stop(struct proto *p, const struct proto_peer *peer,
 	out->next = PROTO_REPLY_CLOSE;
 }
 
+/*
+ * FORGET (ours, for -forget): release a sticky owner. Root only, which
+ * only sock_diag can tell: without it, or for anyone else, the
+ * connection is closed without a reply, as STOP is when not relaxed.
+ */
+static void
+do_forget(struct proto *p, const struct proto_peer *peer,
+    const struct proto_now *now, struct proto_out *out)
+{
+	struct audit	 a = {
+		.req = AUDIT_REQ_FORGET,
+		.verdict = AUDIT_OK,
+		.node = out->req.node.name,
+		.nodelen = out->req.node.namelen,
+		.port = -1,
+		.creation = -1,
+		.names = -1,
+	};
+
+	if (!p->pol.attribution || peer->facts.uid != 0) {
+		a.verdict = AUDIT_REFUSED;
+		a.reason = p->pol.attribution ? "root only" :
+		    "no sock_diag: cannot tell root";
+		record_peer(p, peer, &a, now, out);
+		return;
+	}
+	if (out->req.node.namelen == 0 ||
+	    owner_sticky_forget(p->sticky, out->req.node.name) == -1) {
+		a.verdict = AUDIT_NOT_FOUND;
+		record_peer(p, peer, &a, now, out);
+		out->reply = (const uint8_t *)"NOEXIST";
+		out->replylen = 7;
+		out->next = PROTO_REPLY_CLOSE;
+		return;
+	}
+	out->sticky_changed = 1;
+	record_peer(p, peer, &a, now, out);
+	out->reply = (const uint8_t *)"FORGOTTEN";
+	out->replylen = 9;
+	out->next = PROTO_REPLY_CLOSE;
+}
+
 /* Decide one well-framed request. */
 void
 proto_request(struct proto *p, const struct proto_peer *peer,
@@ -860,9 +904,10 @@ proto_request(struct proto *p, const struct proto_peer *peer,
 	/* Requests that change or reveal daemon state: local peers only. */
 	if (!peer->local && (req->op == WIRE_OP_ALIVE2 ||
 	    req->op == WIRE_OP_DUMP || req->op == WIRE_OP_KILL ||
-	    req->op == WIRE_OP_STOP)) {
+	    req->op == WIRE_OP_STOP || req->op == WIRE_OP_FORGET)) {
 		a.verdict = AUDIT_NOT_LOCAL;
-		if (req->op == WIRE_OP_ALIVE2 || req->op == WIRE_OP_STOP) {
+		if (req->op == WIRE_OP_ALIVE2 || req->op == WIRE_OP_STOP ||
+		    req->op == WIRE_OP_FORGET) {
 			a.node = req->node.name;
 			a.nodelen = req->node.namelen;
 		}
@@ -897,6 +942,9 @@ proto_request(struct proto *p, const struct proto_peer *peer,
 		break;
 	case WIRE_OP_STOP:
 		do_stop(p, peer, now, out);
+		break;
+	case WIRE_OP_FORGET:
+		do_forget(p, peer, now, out);
 		break;
 	}
 }

@@ -103,6 +103,21 @@ class LoggedProcess:
         return self.proc.poll() is None
 
 
+# Tests register made-up ports (5000 ...) that nobody listens on. The
+# registration checks would refuse them (port_not_owned: test_register_*.py
+# covers that), so test configurations turn the port-owner check off.
+SYNTHETIC_PORTS = "check_port_owner no\n"
+
+
+def synthetic_ports_conf(logdir):
+    """A configuration file holding only SYNTHETIC_PORTS, readable by all."""
+    path = os.path.join(logdir, "synthetic-ports.conf")
+    with open(path, "w") as f:
+        f.write(SYNTHETIC_PORTS)
+    os.chmod(path, 0o644)
+    return path
+
+
 class Daemon(LoggedProcess):
     """A daemon (ours or stock) running in the foreground on an ephemeral port.
 
@@ -117,7 +132,12 @@ class Daemon(LoggedProcess):
         self.logdir = logdir or tempfile.mkdtemp(prefix="epmdtest-")
         self.logpath = os.path.join(self.logdir, "%s-%d.log" % (self.name, self.port))
         self.log = open(self.logpath, "wb")
-        self.argv = [self.binary, "-port", str(self.port)] + list(args)
+        args = list(args)
+        # Ours, without a configuration of the test's own: see SYNTHETIC_PORTS.
+        if (os.path.basename(self.binary).startswith("epmd_secure") and "-config" not in args
+                and not any(a in ("-names", "-dump", "-kill", "-stop", "-t") for a in args)):
+            args = ["-config", synthetic_ports_conf(self.logdir)] + args
+        self.argv = [self.binary, "-port", str(self.port)] + args
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=clean_env(env))
         if wait:
