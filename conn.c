@@ -281,6 +281,22 @@ conn_destroy(struct conn *c, const char *reason)
 	free(c);
 }
 
+/* Attribute every open local connection not yet counted to its uid. */
+void
+conn_attribute_all(struct conn_ctx *ctx,
+    int (*lookup)(void *arg, struct proto_peer *), void *arg)
+{
+	struct conn	*c;
+
+	for (c = ctx->head; c != NULL; c = c->next) {
+		if (!c->peer.local || c->peer.uid_counted)
+			continue;
+		if (c->peer.facts.uid < 0 && lookup(arg, &c->peer) == -1)
+			continue;
+		proto_count_uid(ctx->proto, &c->peer);
+	}
+}
+
 /* Close every connection. */
 void
 conn_close_all(struct conn_ctx *ctx)

@@ -70,6 +70,16 @@ void conn_new(struct conn_ctx *, int fd, const struct proto_peer *peer,
     const struct sockaddr *dst);
 
 /*
+ * Attribute every open local connection not yet counted against its uid's
+ * cap: lookup fills peer->facts.uid (0) or fails (-1); the engine then
+ * counts it (proto_count_uid). Run when the local connections reach the
+ * per-uid cap: below it, no uid can be over the cap, so the sock_diag
+ * round trip per connection is saved.
+ */
+void conn_attribute_all(struct conn_ctx *,
+    int (*lookup)(void *arg, struct proto_peer *), void *arg);
+
+/*
  * Close every open connection, ending their registrations (each logs
  * its ALIVE2_END record): at shutdown.
  */

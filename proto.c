@@ -313,6 +313,19 @@ proto_admit(struct proto *p, struct proto_peer *peer, size_t nconns,
 	return 1;
 }
 
+/* Count an open connection against its uid. */
+void
+proto_count_uid(struct proto *p, struct proto_peer *peer)
+{
+	struct uid_count	*u;
+
+	if (peer->uid_counted || peer->facts.uid < 0 ||
+	    (u = uid_slot(p, (uint32_t)peer->facts.uid)) == NULL)
+		return;
+	u->n++;
+	peer->uid_counted = 1;
+}
+
 /* Release a connection's place in its source's count. */
 void
 proto_close(struct proto *p, const struct proto_peer *peer)

@@ -193,6 +193,12 @@ enum audit_req proto_req_of(uint8_t op);
 int proto_admit(struct proto *, struct proto_peer *, size_t nconns,
     size_t nremote, const struct proto_now *, struct proto_out *);
 
+/*
+ * Count an open local connection, admitted before its uid was known,
+ * against its uid (peer->facts.uid) from now on; never refuses it.
+ */
+void proto_count_uid(struct proto *, struct proto_peer *);
+
 /* A connection admitted by proto_admit() has closed. */
 void proto_close(struct proto *, const struct proto_peer *);
 

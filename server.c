@@ -76,6 +76,7 @@ struct server {
 };
 
 static void	sd_failed(struct server *, const char *, const char *);
+static int	peer_uid(void *, struct proto_peer *);
 
 struct server *
 server_new(const struct server_config *cfg, const struct server_policy *pol)
@@ -276,16 +277,16 @@ admit(struct server *s, struct listener *l, int fd,
 	    NULL : (const struct sockaddr *)&local);
 	(void)addr_from_sockaddr(peer, &pp.addr);
 	pp.facts.uid = -1;
-	/* A local peer's uid: for its per-uid cap and its records. */
-	if (pp.local && s->sd != NULL && local.ss_family != AF_UNSPEC) {
-		struct sockdiag_sock	 sk;
-		const char		*errstr = NULL;
-
-		if (sockdiag_io_peer(s->sd, peer, pp.dst, &sk, &errstr) == 0) {
-			pp.facts.uid = (long)sk.uid;
-			s->sd_failing = 0;
-		} else
-			sd_failed(s, "peer", errstr);
+	/*
+	 * A local peer's uid, for its per-uid cap: only once the local
+	 * connections reach the cap (below it no uid can be over it), so
+	 * that lookups pay no netlink round trip. Then every open local
+	 * connection is attributed too, and the cap is exact.
+	 */
+	if (pp.local && s->sd != NULL && local.ss_family != AF_UNSPEC &&
+	    s->cc.nconns - s->cc.nremote >= s->cfg.lim.max_per_uid) {
+		conn_attribute_all(&s->cc, peer_uid, s);
+		(void)peer_uid(s, &pp);
 	}
 	if (!proto_admit(s->proto, &pp, s->cc.nconns, s->cc.nremote, &now,
 	    &out)) {
@@ -446,6 +447,25 @@ sd_failed(struct server *s, const char *what, const char *errstr)
 	s->sd_failing = 1;
 }
 
+/* Fill a local peer's uid from sock_diag: 0, or -1 (logged once). */
+static int
+peer_uid(void *arg, struct proto_peer *peer)
+{
+	struct server		*s = arg;
+	struct sockdiag_sock	 sk;
+	const char		*errstr = NULL;
+
+	if (s->sd == NULL || peer->src == NULL || peer->dst == NULL)
+		return -1;
+	if (sockdiag_io_peer(s->sd, peer->src, peer->dst, &sk, &errstr) == -1) {
+		sd_failed(s, "peer", errstr);
+		return -1;
+	}
+	s->sd_failing = 0;
+	peer->facts.uid = (long)sk.uid;
+	return 0;
+}
+
 /* The facts hook: what the kernel says about a local peer's request. */
 static void
 conn_facts(void *arg, struct proto_peer *peer, const uint8_t *body,
@@ -459,6 +479,11 @@ conn_facts(void *arg, struct proto_peer *peer, const uint8_t *body,
 
 	if (s->sd == NULL || len < 1)
 		return;
+	/* Who asks, for requests that change or reveal state. */
+	if (peer->facts.uid < 0 && (body[0] == WIRE_OP_ALIVE2 ||
+	    body[0] == WIRE_OP_STOP || body[0] == WIRE_OP_KILL ||
+	    body[0] == WIRE_OP_DUMP || body[0] == WIRE_OP_FORGET))
+		(void)peer_uid(s, peer);
 	/* The user's name, for records of requests that change state. */
 	if (peer->facts.uid >= 0 && (body[0] == WIRE_OP_ALIVE2 ||
 	    body[0] == WIRE_OP_STOP || body[0] == WIRE_OP_KILL ||

@@ -141,7 +141,7 @@ def part_rules(env, A, B, C):
         print("ok   rules: B's erl -sname rabbit refused (\"name in use\"), "
               "verdict=not_owner uid=%s" % r["uid"])
         # Names outside the rule follow register_default any: C may.
-        other = env.py(C, "register", d.port, "rabbitish-not", "listen")
+        other = env.py(C, "register", d.port, "hare", "listen")
         check(other.wait_for("RESULT result=0", 20), other.text())
         env.stop_all()
 
