@@ -38,7 +38,7 @@ SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl addr util conf ratelimit audit sockdiag \
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit sockdiag proto \
 		  owner owner_state
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
