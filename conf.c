@@ -1460,14 +1460,22 @@ check_named_file(struct conf_errors *errs, const char *file, unsigned line,
 	const char	*slash = strrchr(path, '/');
 	const char	*then = soft ? ": it will be ignored (as empty)" : "";
 
+	char		 why[2 * CONF_PATH_LEN + 64];
+
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			(soft ? conf_warning : conf_error)(errs, file, line,
-			    "%s: %s is not a regular file%s", key, path, then);
+			snprintf(why, sizeof(why), "%s is not a regular file",
+			    path);
 		else if (st.st_mode & (S_IWGRP | S_IWOTH))
-			(soft ? conf_warning : conf_error)(errs, file, line,
-			    "%s: %s is writable by group or others (chmod go-w "
-			    "%s)%s", key, path, path, then);
+			snprintf(why, sizeof(why), "%s is writable by group or "
+			    "others (chmod go-w %s)", path, path);
+		else
+			return;
+		if (soft)
+			conf_warning(errs, file, line, "%s: %s%s", key, why,
+			    then);
+		else
+			conf_error(errs, file, line, "%s: %s", key, why);
 		return;
 	}
 	if (!need_dir || slash == NULL)
