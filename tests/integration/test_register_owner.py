@@ -29,6 +29,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -173,10 +174,31 @@ def part_sticky(env, A, B):
         b = env.py(B, "register", port, "s1", "listen")
         check(py_result(b).startswith("result=1"), "after restart B took s1: " + b.text())
         wait_record(d, req="ALIVE2", node="s1", verdict="not_owner")
-        a = env.py(A, "register", port, "s1", "listen")
+        a = env.py(A, "register", port, "s1", "listen", "127.0.0.1", 3)
         check(py_result(a).startswith("result=0"), "after restart A lost s1: " + a.text())
         env.stop_all()
-    print("ok   sticky: after a restart B is still refused and A still registers s1")
+        wait_record(d, req="ALIVE2_END", node="s1")
+        print("ok   sticky: after a restart B is still refused and A still registers s1")
+        # -forget: B may not; root may, and then B owns s1.
+        binary = os.path.abspath(epmdtest.EPMD_SECURE)
+        byb = env.start(owners.UserProcess(env.users, B, [binary, "-port", str(port),
+                                                          "-forget", "s1"], {}, env.log("forget")))
+        byb.proc.wait(20)
+        check(byb.proc.returncode != 0 and "FORGOTTEN" not in byb.text(),
+              "B could forget A's s1: " + byb.text())
+        wait_record(d, req="FORGET", node="s1", verdict="refused")
+        r = subprocess.run([binary, "-port", str(port), "-forget", "s1"], timeout=20,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check(r.returncode == 0 and r.stdout.decode().strip() == "FORGOTTEN",
+              "root's -forget s1: exit %d %r" % (r.returncode, r.stdout))
+        b = env.py(B, "register", port, "s1", "listen")
+        check(py_result(b).startswith("result=0"), "after -forget B cannot take s1: " + b.text())
+        env.stop_all()
+    with open(state) as f:
+        text = f.read()
+    check("%d s1\n" % env.users.uid(B) in text, "state file after -forget: %r" % text)
+    print("ok   sticky: -forget s1 refused for B, done for root; then B owns s1")
+    write(state, "# epmd_secure sticky owners v1\n%d s1\n" % env.users.uid(A), 0o644)
     for what, setup in (
             ("corrupt", lambda: write(state, "# epmd_secure sticky owners v1\n%d s1\ngarbage"
                                       % env.users.uid(A), 0o644)),
