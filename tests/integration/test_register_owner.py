@@ -276,7 +276,7 @@ def part_exposure(env, A):
 
 def part_cap(env, A, B):
     cap = 8
-    with env.daemon("max_connections 64\nmax_connections_per_uid %d\n"
+    with env.daemon("max_connections 64\nloopback_reserved 8\nmax_connections_per_uid %d\n"
                     "packet_timeout 60\nfirst_byte_timeout 60\n" % cap, name="cap") as d:
         hog = env.py(A, "hog", d.port, 40, 120)
         check(hog.wait_for("HOLDING", 30), hog.text())
