@@ -38,8 +38,8 @@ SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl addr util conf ratelimit audit sockdiag proto \
-		  owner owner_state
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit proto sockdiag \
+		  owner owner_state proto_integrity
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
@@ -73,19 +73,31 @@ $(BUILD)/sysconfdir: FORCE | $(BUILD)
 $(BUILD)/conf.o $(BUILD)/epmd_secure.o: $(BUILD)/sysconfdir
 FORCE:
 
-# Unit tests link the pure modules (no libevent, no libsystemd) and cmocka;
-# libmnl is sockdiag.c's netlink framing (buffer helpers, no sockets).
-$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
-	    $(PURE_SRCS:%.c=$(BUILD)/%.o) \
-	    $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
-
+# Each unit binary links only the pure modules it tests (and those they
+# call), and cmocka: no libevent, no libsystemd. libmnl is sockdiag.c's
+# netlink framing (buffer helpers, no sockets).
+MODS_wire	= wire
+MODS_registry	= registry wire
+MODS_acl	= acl addr
+MODS_addr	= addr
+MODS_util	= util
+MODS_conf	= conf acl addr util
+MODS_ratelimit	= ratelimit addr
+MODS_audit	= audit addr util
+MODS_proto	= proto wire registry acl addr ratelimit audit util conf owner \
+		  sockdiag
+MODS_proto_integrity = $(MODS_proto)
+MODS_sockdiag	= sockdiag
+MODS_owner	= owner wire sockdiag
 # The state file's edge is tested on a temporary directory.
-$(BUILD)/test_owner_state: tests/unit/test_owner_state.c \
-    $(PURE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/owner_state.o | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< $(BUILD)/owner_state.o \
-	    $(PURE_SRCS:%.c=$(BUILD)/%.o) \
-	    $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
+MODS_owner_state = owner_state owner wire sockdiag
+
+mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
+
+.SECONDEXPANSION:
+$(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
+	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
 
 unit: $(UNIT_BINS)
 
@@ -104,6 +116,27 @@ check: deps
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined \
 	    CFLAGS="-O1 -g -Werror" unit build/asan/epmd_secure
 	tests/run.sh
+
+# Coverage: a --coverage build in build/cov, the unit tests, then the
+# integration tests against that daemon (under the machine-wide test
+# lock), and gcovr's line and branch coverage per file.
+COV		= build/cov
+coverage: deps
+	rm -rf $(COV)
+	$(MAKE) BUILD=$(COV) CFLAGS="-O0 -g --coverage" LDFLAGS=--coverage \
+	    unit $(COV)/epmd_secure
+	for t in $(UNIT_TESTS); do $(COV)/test_$$t >/dev/null || exit 1; done
+	-EPMD_SECURE=$$PWD/$(COV)/epmd_secure flock /tmp/epmd-integration.lock \
+	    tests/run.sh test_
+	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/'
+	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/' \
+	    --branches
+
+# Every fuzz target for RUNS executions from its seeds (make check runs
+# each for a few seconds only, in tests/integration/test_fuzz_smoke.sh).
+RUNS		?= 1000000
+fuzz-long:
+	$(MAKE) -C tests/fuzz long RUNS=$(RUNS)
 
 bench: deps
 	$(MAKE) epmd_secure
@@ -153,6 +186,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check bench install uninstall clean FORCE
+.PHONY: all deps deps-build unit run check coverage fuzz-long bench install \
+	uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

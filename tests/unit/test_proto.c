@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_proto.c: the engine's registration-integrity decisions (issue 11),
- * driven with facts as the edge would gather them: register lines,
- * register_default, sticky owners, port ownership, distribution exposure,
- * the per-uid connection cap and FORGET.
+ * test_proto.c: the EPMD engine on byte arrays: every request kind, every
+ * refusal, the caps, the audit decision, the registration check hook.
  */
-#include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -20,308 +17,450 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "registry.h"
 
-static struct sockaddr_in	 lo_src, lo_dst;
-
-static struct proto *
-engine(size_t max_per_uid)
-{
-	struct proto_config	 cfg;
+/* The state of one test: an engine, a policy, two peers. */
+struct fx {
 	struct proto		*p;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.port = 4369;
-	cfg.max_nodes = 64;
-	cfg.max_freed = 16;
-	cfg.lim.rate = 1000;
-	cfg.lim.burst = 1000;
-	cfg.lim.v4len = 32;
-	cfg.lim.v6len = 128;
-	cfg.lim.max_connections = 64;
-	cfg.lim.max_per_source = 64;
-	cfg.lim.loopback_reserved = 8;
-	cfg.lim.max_sources = 64;
-	cfg.lim.summary_interval = 10;
-	cfg.lim.max_per_uid = max_per_uid;
-	assert_non_null(p = proto_new(&cfg));
-	return p;
-}
-
-/* A policy: one register line "rabbit*" for uid 1000, then def. */
-static void
-policy(struct proto *p, struct conf_registers *reg,
-    enum conf_register_default def, int check_port,
-    enum conf_dist_exposure expo)
-{
+	struct acl		*acl;
 	struct proto_policy	 pol;
+	struct proto_now	 now;
+	struct sockaddr_in	 lsa, rsa, dsa;
+	struct proto_peer	 local, remote, denied;
+	struct sockaddr_in	 dsa2;
+	int			 owner[4];
+};
 
-	memset(reg, 0, sizeof(*reg));
-	snprintf(reg->rule[0].glob, sizeof(reg->rule[0].glob), "rabbit*");
-	reg->rule[0].uid[0] = 1000;
-	reg->rule[0].nuid = 1;
-	reg->rule[0].line = 3;
-	reg->n = 1;
-	memset(&pol, 0, sizeof(pol));
-	pol.acl = NULL;
-	pol.attribution = 1;
-	pol.reg = reg;
-	pol.register_default = def;
-	pol.check_port_owner = check_port;
-	pol.dist_exposure = expo;
-	proto_set_policy(p, &pol);
-}
-
+/* A peer from an IPv4 address. */
 static void
-local_peer(struct proto_peer *pp, long uid, void *owner)
+mkpeer(struct proto_peer *pp, struct sockaddr_in *sin, const char *a,
+    int local, void *owner)
 {
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(40000);
+	assert_int_equal(inet_pton(AF_INET, a, &sin->sin_addr), 1);
 	memset(pp, 0, sizeof(*pp));
-	pp->src = (struct sockaddr *)&lo_src;
-	pp->dst = (struct sockaddr *)&lo_dst;
-	pp->addr.family = AF_INET;
-	pp->local = 1;
+	pp->src = (struct sockaddr *)sin;
+	pp->local = local;
 	pp->owner = owner;
 	pp->fd = 7;
-	pp->facts.uid = uid;
+	pp->facts.uid = -1;
+	assert_int_equal(addr_from_sockaddr(pp->src, &pp->addr), 0);
 }
 
-/* The listeners on the announced port: one, at ip, owned by uid. */
+/* An ACL rule. */
 static void
-listening(struct sockdiag_result *l, const char *ip, uint32_t uid,
-    uint16_t port)
+rule(struct acl *acl, int allow, const char *pfx, unsigned scope)
 {
-	memset(l, 0, sizeof(*l));
-	l->dump = 1;
-	l->done = 1;
-	l->nsocks = 1;
-	l->socks[0].local.family = AF_INET;
-	assert_int_equal(inet_pton(AF_INET, ip, l->socks[0].local.addr), 1);
-	l->socks[0].local.port = port;
-	l->socks[0].uid = uid;
-	l->socks[0].state = 10;
+	struct acl_prefix	 p;
+	const char		*errstr;
+
+	assert_int_equal(acl_parse_prefix(pfx, &p, &errstr), ACL_OK);
+	assert_int_equal(acl_add(acl, allow, &p, scope, NULL, 0, 9), ACL_OK);
 }
 
-/* Send ALIVE2 for name/port; return the result byte; out kept. */
-static int
-alive2(struct proto *p, const struct proto_peer *pp, const char *name,
-    uint16_t port, struct proto_out *out)
+/* Set up an engine: relaxed or not, with rate limits for remote peers. */
+static struct fx *
+fx_new(int relaxed, uint32_t burst)
 {
-	uint8_t			 body[64];
-	size_t			 n = strlen(name), len = 0;
-	struct proto_now	 now = { 1000, 1700000000 };
+	struct fx		*f = calloc(1, sizeof(*f));
+	struct proto_config	 pc;
 
-	body[len++] = 'x';
-	body[len++] = (uint8_t)(port >> 8);
-	body[len++] = (uint8_t)port;
-	body[len++] = 77;
-	body[len++] = 0;
-	body[len++] = 0; body[len++] = 6;
-	body[len++] = 0; body[len++] = 5;
-	body[len++] = 0; body[len++] = (uint8_t)n;
-	memcpy(body + len, name, n);
-	len += n;
-	body[len++] = 0; body[len++] = 0;
-	proto_request(p, pp, body, len, &now, out);
-	assert_int_equal(out->replylen, 6);
-	return out->reply[1];
+	assert_non_null(f);
+	memset(&pc, 0, sizeof(pc));
+	pc.port = 4369;
+	pc.relaxed = relaxed;
+	pc.max_nodes = 2;
+	pc.max_freed = 4;
+	pc.seed = 1;
+	pc.lim.rate = 0;
+	pc.lim.burst = burst;
+	pc.lim.v4len = 32;
+	pc.lim.v6len = 64;
+	pc.lim.max_connections = 4;
+	pc.lim.max_per_source = 1;
+	pc.lim.loopback_reserved = 1;
+	pc.lim.max_sources = 2;
+	pc.lim.summary_interval = 10;
+	assert_non_null(f->p = proto_new(&pc));
+	assert_non_null(f->acl = acl_new());
+	rule(f->acl, 1, "127.0.0.0/8", ACL_SCOPE_ALL);
+	rule(f->acl, 1, "10.0.0.0/8", ACL_SCOPE_ALL);
+	f->pol.acl = f->acl;
+	proto_set_policy(f->p, &f->pol);
+	mkpeer(&f->local, &f->lsa, "127.0.0.1", 1, &f->owner[0]);
+	mkpeer(&f->remote, &f->rsa, "10.1.1.1", 0, &f->owner[1]);
+	mkpeer(&f->denied, &f->dsa, "192.0.2.1", 0, &f->owner[2]);
+	f->now.ms = 1000;
+	f->now.epoch = 1000000;
+	return f;
 }
 
+/* Tear it down. */
 static void
-test_proto_register_rule(void **state)
+fx_free(struct fx *f)
 {
-	struct proto		*p = engine(16);
-	struct conf_registers	 reg;
-	struct sockdiag_result	 l;
-	struct proto_peer	 pp;
-	struct proto_out	 out;
-	int			 owner[3];
+	proto_free(f->p);
+	acl_free(f->acl);
+	free(f);
+}
+
+/* Run one request given as bytes (opcode first). */
+static void
+req(struct fx *f, const struct proto_peer *pp, const void *body, size_t len,
+    struct proto_out *out)
+{
+	proto_request(f->p, pp, body, len, &f->now, out);
+}
+
+/* An ALIVE2 body for name. */
+static size_t
+alive2(uint8_t *b, const char *name, uint16_t hi)
+{
+	size_t	 n = strlen(name);
+
+	b[0] = 'x';
+	b[1] = 0x11; b[2] = 0x22;	/* port 4386 */
+	b[3] = 77; b[4] = 0;
+	b[5] = (uint8_t)(hi >> 8); b[6] = (uint8_t)hi;
+	b[7] = 0; b[8] = 5;
+	b[9] = (uint8_t)(n >> 8); b[10] = (uint8_t)n;
+	memcpy(b + 11, name, n);
+	b[11 + n] = 0; b[12 + n] = 0;
+	return 13 + n;
+}
+
+/* Register name from the local peer with owner o; returns the out. */
+static void
+reg(struct fx *f, const char *name, void *o, struct proto_out *out)
+{
+	uint8_t			 b[64];
+	struct proto_peer	 pp = f->local;
+
+	pp.owner = o;
+	req(f, &pp, b, alive2(b, name, 6), out);
+}
+
+/* Registration, duplicate, lookup, NAMES, end of the registration. */
+static void
+test_proto_register_lookup_end(void **state)
+{
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
 
 	(void)state;
-	policy(p, &reg, CONF_REGISTER_ANY, 1, CONF_DIST_WARN);
-	/* uid 1001 on its own port, but the name is uid 1000's. */
-	local_peer(&pp, 1001, &owner[0]);
-	listening(&l, "127.0.0.1", 1001, 5000);
-	pp.facts.listeners = &l;
-	assert_int_equal(alive2(p, &pp, "rabbit", 5000, &out), 1);
-	assert_int_equal(out.audit.verdict, AUDIT_NOT_OWNER);
-	assert_int_equal(out.audit.rule, 3);
-	assert_true(out.audit.has_uid);
-	assert_int_equal(out.audit.uid, 1001);
-	assert_int_equal(out.next, PROTO_REPLY_CLOSE);
-	proto_out_free(&out);
-	/* A name outside the rule: register_default any. */
-	assert_int_equal(alive2(p, &pp, "hare", 5000, &out), 0);
-	assert_int_equal(out.audit.verdict, AUDIT_OK);
-	assert_int_equal(out.next, PROTO_REPLY_KEEP);
-	proto_out_free(&out);
-	/* The owner. */
-	local_peer(&pp, 1000, &owner[1]);
-	listening(&l, "127.0.0.1", 1000, 5001);
-	pp.facts.listeners = &l;
-	assert_int_equal(alive2(p, &pp, "rabbit", 5001, &out), 0);
-	assert_false(out.sticky_changed);	/* not a sticky name */
-	proto_out_free(&out);
-	/* Without attribution (no sock_diag): stock, whoever asks. */
+	reg(f, "a", &f->owner[0], &o);
+	assert_int_equal(o.next, PROTO_REPLY_KEEP);
+	assert_int_equal(o.replylen, 6);
+	assert_memory_equal(o.reply, "v\0", 2);
+	assert_string_equal(o.regname, "a");
+	assert_int_equal(o.regport, 4386);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	assert_int_equal(o.log, PROTO_LOG_FULL);
+	proto_out_free(&o);
+	reg(f, "a", &f->owner[1], &o);
+	assert_int_equal(o.next, PROTO_REPLY_CLOSE);
+	assert_memory_equal(o.reply, "v\1\0\0\0\x63", 6);
+	assert_int_equal(o.audit.verdict, AUDIT_DUPLICATE);
+	assert_null(o.regname);
+	proto_out_free(&o);
+	req(f, &f->remote, "za", 2, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	assert_int_equal(o.audit.port, 4386);
+	assert_int_equal(o.reply[0], 'w');
+	assert_int_equal(o.reply[1], 0);
+	proto_out_free(&o);
+	req(f, &f->remote, "n", 1, &o);
+	assert_int_equal(o.replylen, 4 + strlen("name a at port 4386\n"));
+	assert_memory_equal(o.reply + 4, "name a at port 4386\n", 20);
+	assert_int_equal(o.audit.names, 1);
+	proto_out_free(&o);
+	req(f, &f->local, "d", 1, &o);
+	assert_int_equal(o.audit.names, 1);
+	assert_int_equal(o.next, PROTO_REPLY_CLOSE);
+	proto_out_free(&o);
+	/* Another owner's end does nothing; the owner's ends it. */
+	assert_int_equal(proto_end(f->p, &f->remote, "a", 4386, NULL, &o), 0);
+	assert_int_equal(proto_end(f->p, &f->local, "a", 4386, NULL, &o), 1);
+	assert_int_equal(o.audit.req, AUDIT_REQ_ALIVE2_END);
+	assert_int_equal(registry_count(proto_registry(f->p)), 0);
+	req(f, &f->remote, "za", 2, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_NOT_FOUND);
+	assert_int_equal(o.replylen, 2);
+	proto_out_free(&o);
+	/* Version 5: the short reply; a bad name gets result 1. */
 	{
-		struct proto_policy	 pol = { 0 };
+		uint8_t	 b[64];
 
-		proto_set_policy(p, &pol);
-		local_peer(&pp, -1, &owner[2]);
-		assert_int_equal(alive2(p, &pp, "rabbit2", 1, &out), 0);
-		proto_out_free(&out);
+		req(f, &f->local, b, alive2(b, "v5", 5), &o);
+		assert_int_equal(o.replylen, 4);
+		assert_int_equal(o.reply[0], 'y');
+		proto_out_free(&o);
+		req(f, &f->local, b, alive2(b, "bad\x01", 6), &o);
+		assert_int_equal(o.audit.verdict, AUDIT_INVALID);
+		assert_int_equal(o.reply[1], 1);
+		proto_out_free(&o);
+		/* The table holds two nodes. */
+		req(f, &f->local, b, alive2(b, "c", 6), &o);
+		assert_int_equal(o.reply[1], 0);
+		proto_out_free(&o);
+		req(f, &f->local, b, alive2(b, "d", 6), &o);
+		assert_int_equal(o.audit.verdict, AUDIT_FULL);
+		proto_out_free(&o);
 	}
-	proto_free(p);
+	fx_free(f);
 }
 
+/* Denied sources: PORT2 looks like not found, or closes; NAMES closes. */
 static void
-test_proto_ports_and_exposure(void **state)
+test_proto_denied(void **state)
 {
-	struct proto		*p = engine(16);
-	struct conf_registers	 reg;
-	struct sockdiag_result	 l;
-	struct proto_peer	 pp;
-	struct proto_out	 out;
-	int			 owner[2];
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
 
 	(void)state;
-	policy(p, &reg, CONF_REGISTER_ANY, 1, CONF_DIST_WARN);
-	local_peer(&pp, 1001, &owner[0]);
-	listening(&l, "127.0.0.1", 1000, 5000);	/* another user's port */
-	pp.facts.listeners = &l;
-	assert_int_equal(alive2(p, &pp, "n1", 5000, &out), 1);
-	assert_int_equal(out.audit.verdict, AUDIT_PORT_NOT_OWNED);
-	proto_out_free(&out);
-	pp.facts.listeners = NULL;		/* lookup failed */
-	assert_int_equal(alive2(p, &pp, "n1", 5000, &out), 1);
-	assert_int_equal(out.audit.verdict, AUDIT_UNVERIFIED);
-	proto_out_free(&out);
-	/* Its own port on every interface: registered, and reported. */
-	listening(&l, "0.0.0.0", 1001, 5002);
-	pp.facts.listeners = &l;
-	assert_int_equal(alive2(p, &pp, "n1", 5002, &out), 0);
-	assert_string_equal(out.event, "event=dist_exposed node=n1 port=5002 "
-	    "bind=0.0.0.0 uid=1001");
-	proto_out_free(&out);
-	/* Refused in refuse mode; loopback is fine. */
-	policy(p, &reg, CONF_REGISTER_ANY, 1, CONF_DIST_REFUSE);
-	local_peer(&pp, 1001, &owner[1]);
-	pp.facts.listeners = &l;
-	assert_int_equal(alive2(p, &pp, "n2", 5002, &out), 1);
-	assert_int_equal(out.audit.verdict, AUDIT_DIST_EXPOSED);
-	proto_out_free(&out);
-	listening(&l, "127.0.0.1", 1001, 5003);
-	assert_int_equal(alive2(p, &pp, "n2", 5003, &out), 0);
-	assert_string_equal(out.event, "");
-	proto_out_free(&out);
-	proto_free(p);
+	reg(f, "a", &f->owner[0], &o);
+	proto_out_free(&o);
+	req(f, &f->denied, "za", 2, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_DENIED);
+	assert_int_equal(o.replylen, 2);
+	assert_memory_equal(o.reply, "w\1", 2);
+	proto_out_free(&o);
+	req(f, &f->denied, "n", 1, &o);
+	assert_int_equal(o.next, PROTO_CLOSE);
+	assert_int_equal(o.audit.verdict, AUDIT_DENIED);
+	proto_out_free(&o);
+	f->pol.names_refusal = CONF_NAMES_EMPTY;
+	f->pol.port_refusal = CONF_PORT_CLOSE;
+	proto_set_policy(f->p, &f->pol);
+	req(f, &f->denied, "n", 1, &o);
+	assert_int_equal(o.replylen, 4);
+	assert_memory_equal(o.reply, "\0\0\x11\x11", 4);
+	proto_out_free(&o);
+	req(f, &f->denied, "za", 2, &o);
+	assert_int_equal(o.next, PROTO_CLOSE);
+	proto_out_free(&o);
+	fx_free(f);
 }
 
+/* Local-only requests, malformed frames, and the noise summary. */
 static void
-test_proto_sticky_and_forget(void **state)
+test_proto_not_local_and_noise(void **state)
 {
-	static const uint8_t	 forget[] = { 'f', 's', '1' };
-	struct proto		*p = engine(16);
-	struct conf_registers	 reg;
-	struct proto_peer	 pp;
-	struct proto_out	 out;
-	struct proto_now	 now = { 1000, 1700000000 };
-	uint32_t		 uid;
-	int			 owner[4];
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+	uint8_t			 b[64];
 
 	(void)state;
-	policy(p, &reg, CONF_REGISTER_STICKY, 0, CONF_DIST_IGNORE);
-	local_peer(&pp, 1001, &owner[0]);
-	assert_int_equal(alive2(p, &pp, "s1", 5000, &out), 0);
-	assert_true(out.sticky_changed);
-	proto_out_free(&out);
-	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s1", &uid), 0);
-	assert_int_equal(uid, 1001);
-	assert_int_equal(proto_end(p, &pp, "s1", 5000, NULL, &out), 1);
-	proto_out_free(&out);
-	/* Another user, then root: not the owner. */
-	local_peer(&pp, 1002, &owner[1]);
-	assert_int_equal(alive2(p, &pp, "s1", 5000, &out), 1);
-	assert_int_equal(out.audit.verdict, AUDIT_NOT_OWNER);
-	proto_out_free(&out);
-	/* FORGET: root only. */
-	proto_request(p, &pp, forget, sizeof(forget), &now, &out);
-	assert_int_equal(out.next, PROTO_CLOSE);
-	assert_int_equal(out.audit.verdict, AUDIT_REFUSED);
-	proto_out_free(&out);
-	local_peer(&pp, 0, &owner[2]);
-	proto_request(p, &pp, forget, sizeof(forget), &now, &out);
-	assert_int_equal(out.replylen, 9);
-	assert_memory_equal(out.reply, "FORGOTTEN", 9);
-	assert_true(out.sticky_changed);
-	proto_out_free(&out);
-	proto_request(p, &pp, forget, sizeof(forget), &now, &out);
-	assert_memory_equal(out.reply, "NOEXIST", 7);
-	proto_out_free(&out);
-	/* Now the next user claims it. */
-	local_peer(&pp, 1002, &owner[3]);
-	assert_int_equal(alive2(p, &pp, "s1", 5000, &out), 0);
-	proto_out_free(&out);
-	proto_free(p);
+	req(f, &f->remote, b, alive2(b, "r", 6), &o);
+	assert_int_equal(o.audit.verdict, AUDIT_NOT_LOCAL);
+	assert_non_null(o.audit.node);
+	assert_int_equal(o.next, PROTO_CLOSE);
+	assert_int_equal(o.log, PROTO_LOG_FULL);	/* first: in full */
+	proto_out_free(&o);
+	req(f, &f->remote, "k", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_NOT_LOCAL);
+	assert_int_equal(o.log, PROTO_LOG_COUNT);	/* then counted */
+	proto_out_free(&o);
+	req(f, &f->local, "q", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_MALFORMED);
+	assert_int_equal(o.log, PROTO_LOG_FULL);	/* local: always */
+	proto_out_free(&o);
+	proto_refuse(f->p, &f->remote, AUDIT_REQ_NONE, AUDIT_TIMEOUT,
+	    "no bytes", &f->now, &o);
+	assert_int_equal(o.log, PROTO_LOG_COUNT);
+	assert_string_equal(o.audit.reason, "no bytes");
+	proto_out_free(&o);
+	assert_int_equal(proto_req_of('x'), AUDIT_REQ_ALIVE2);
+	assert_int_equal(proto_req_of('d'), AUDIT_REQ_DUMP);
+	assert_int_equal(proto_req_of('s'), AUDIT_REQ_STOP);
+	assert_int_equal(proto_req_of('?'), AUDIT_REQ_NONE);
+	fx_free(f);
 }
 
+/* The summary line a source's refusals get. */
+static char	 summary[256];
+
+/* Keep the last summary line. */
 static void
-test_proto_uid_cap(void **state)
+keep_line(const char *line, void *arg)
 {
-	struct proto		*p = engine(2);
-	struct proto_peer	 a[3], b, late;
-	struct proto_out	 out;
-	struct proto_now	 now = { 1000, 1700000000 };
-	struct proto_uid_stats	 st;
-	int			 owner;
+	(void)arg;
+	snprintf(summary, sizeof(summary), "%s", line);
+}
+
+/* Lookups over the rate are refused; the summary counts them. */
+static void
+test_proto_rate_limit_and_summary(void **state)
+{
+	struct fx		*f = fx_new(0, 1);
+	struct proto_out	 o;
 
 	(void)state;
-	local_peer(&a[0], 1000, &owner);
-	local_peer(&a[1], 1000, &owner);
-	local_peer(&a[2], 1000, &owner);
-	local_peer(&b, 1001, &owner);
-	assert_int_equal(proto_admit(p, &a[0], 0, 0, &now, &out), 1);
-	assert_int_equal(proto_admit(p, &a[1], 1, 0, &now, &out), 1);
-	assert_int_equal(proto_admit(p, &a[2], 2, 0, &now, &out), 0);
-	assert_int_equal(out.audit.verdict, AUDIT_CONN_LIMIT);
-	assert_string_equal(out.audit.reason, "max_connections_per_uid");
-	assert_int_equal(proto_admit(p, &b, 2, 0, &now, &out), 1);
-	proto_uid_stats(p, &st);
-	assert_int_equal(st.uids, 2);
-	assert_int_equal(st.refused, 1);
-	/* One closes: room again. */
-	proto_close(p, &a[0]);
-	assert_int_equal(proto_admit(p, &a[2], 2, 0, &now, &out), 1);
-	/* A connection admitted before its uid was known is counted later. */
-	local_peer(&late, -1, &owner);
-	assert_int_equal(proto_admit(p, &late, 3, 0, &now, &out), 1);
-	assert_false(late.uid_counted);
-	late.facts.uid = 1000;
-	proto_count_uid(p, &late);
-	assert_true(late.uid_counted);
-	local_peer(&a[0], 1000, &owner);
-	assert_int_equal(proto_admit(p, &a[0], 4, 0, &now, &out), 0);
-	proto_close(p, &a[1]);
-	proto_close(p, &a[2]);
-	proto_close(p, &late);
-	proto_close(p, &b);
-	proto_uid_stats(p, &st);
-	assert_int_equal(st.uids, 0);
-	proto_free(p);
+	req(f, &f->remote, "n", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	proto_out_free(&o);
+	req(f, &f->remote, "zfoo", 4, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_RATE_LIMITED);
+	assert_string_equal(o.audit.node, "foo");
+	assert_int_equal(o.next, PROTO_CLOSE);
+	assert_int_equal(o.log, PROTO_LOG_FULL);
+	proto_out_free(&o);
+	req(f, &f->remote, "n", 1, &o);
+	assert_int_equal(o.log, PROTO_LOG_COUNT);
+	proto_out_free(&o);
+	/* Loopback is not limited. */
+	req(f, &f->local, "n", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	proto_out_free(&o);
+	f->now.ms += 11000;
+	assert_int_equal(proto_summarise(f->p, f->now.ms, keep_line, NULL), 1);
+	assert_string_equal(summary, "event=refusal_summary "
+	    "source=10.1.1.1/32 rate_limited=1 conn_limit=0 other=0 "
+	    "seconds=11");
+	fx_free(f);
 }
 
+/* The connection caps. */
+static void
+test_proto_admit(void **state)
+{
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+	struct proto_peer	 a = f->remote, b = f->remote, l = f->local;
+	struct proto_peer	 u = f->remote;
+
+	(void)state;
+	assert_int_equal(proto_admit(f->p, &l, 0, 0, &f->now, &o), 1);
+	assert_int_equal(l.rl_counted, 0);
+	assert_int_equal(proto_admit(f->p, &a, 1, 0, &f->now, &o), 1);
+	assert_int_equal(a.rl_counted, 1);
+	/* One per source. */
+	assert_int_equal(proto_admit(f->p, &b, 2, 1, &f->now, &o), 0);
+	assert_int_equal(o.audit.verdict, AUDIT_CONN_LIMIT);
+	assert_string_equal(o.audit.reason, "max_connections_per_source");
+	assert_int_equal(o.log, PROTO_LOG_FULL);
+	assert_int_equal(proto_admit(f->p, &b, 2, 1, &f->now, &o), 0);
+	assert_int_equal(o.log, PROTO_LOG_COUNT);
+	proto_close(f->p, &a);
+	assert_int_equal(proto_admit(f->p, &b, 1, 0, &f->now, &o), 1);
+	/* The remote share (max 4, 1 reserved). */
+	assert_int_equal(proto_admit(f->p, &a, 3, 3, &f->now, &o), 0);
+	assert_string_equal(o.audit.reason, "remote share full");
+	/* Every connection. */
+	assert_int_equal(proto_admit(f->p, &l, 4, 0, &f->now, &o), 0);
+	assert_string_equal(o.audit.reason, "max_connections");
+	/* The source table (2 sources) is full of busy ones. */
+	assert_int_equal(proto_admit(f->p, &u, 1, 1, &f->now, &o), 0);
+	mkpeer(&u, &f->dsa2, "10.9.9.9", 0, NULL);
+	assert_int_equal(proto_admit(f->p, &u, 1, 1, &f->now, &o), 1);
+	mkpeer(&u, &f->dsa2, "10.9.9.8", 0, NULL);
+	assert_int_equal(proto_admit(f->p, &u, 1, 1, &f->now, &o), 0);
+	assert_string_equal(o.audit.reason, "source table full");
+	/* Neither IPv4 nor IPv6: refused without a record. */
+	u.addr.family = AF_UNSPEC;
+	assert_int_equal(proto_admit(f->p, &u, 1, 1, &f->now, &o), 0);
+	assert_int_equal(o.log, PROTO_LOG_NONE);
+	fx_free(f);
+}
+
+/* KILL and STOP, strict and relaxed. */
+static void
+test_proto_kill_stop(void **state)
+{
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+
+	(void)state;
+	reg(f, "a", &f->owner[0], &o);
+	proto_out_free(&o);
+	req(f, &f->local, "k", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_REFUSED);
+	assert_memory_equal(o.reply, "NO", 2);
+	proto_out_free(&o);
+	req(f, &f->local, "sa", 2, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_REFUSED);
+	assert_int_equal(o.next, PROTO_CLOSE);
+	proto_out_free(&o);
+	fx_free(f);
+
+	f = fx_new(1, 10);
+	reg(f, "a", &f->owner[0], &o);
+	proto_out_free(&o);
+	req(f, &f->local, "sb", 2, &o);
+	assert_memory_equal(o.reply, "NOEXIST", 7);
+	assert_null(o.stopped);
+	proto_out_free(&o);
+	req(f, &f->local, "sa", 2, &o);
+	assert_memory_equal(o.reply, "STOPPED", 7);
+	assert_ptr_equal(o.stopped, &f->owner[0]);
+	proto_out_free(&o);
+	/* The stopped registration's end is logged with the reason. */
+	assert_int_equal(proto_end(f->p, &f->local, "a", 4386, "stopped", &o),
+	    1);
+	assert_string_equal(o.audit.reason, "stopped");
+	req(f, &f->local, "k", 1, &o);
+	assert_int_equal(o.next, PROTO_REPLY_KILL);
+	assert_memory_equal(o.reply, "OK", 2);
+	proto_out_free(&o);
+	fx_free(f);
+}
+
+/* A registration check refuses like a duplicate, with its verdict. */
+static enum audit_verdict
+check_not_bob(const struct wire_node *n, const struct proto_peer *pp,
+    void *arg, const char **reason)
+{
+	(*(int *)arg)++;
+	assert_int_equal(pp->facts.uid, 1000);
+	if (strcmp(n->name, "bob") == 0) {
+		*reason = "not yours";
+		return AUDIT_REFUSED;
+	}
+	return AUDIT_OK;
+}
+
+/* The hook is asked once per free, valid name, after the duplicate check. */
+static void
+test_proto_register_check(void **state)
+{
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+	int			 calls = 0;
+
+	(void)state;
+	f->local.facts.uid = 1000;
+	proto_set_register_check(f->p, check_not_bob, &calls);
+	reg(f, "bob", &f->owner[0], &o);
+	assert_int_equal(o.audit.verdict, AUDIT_REFUSED);
+	assert_string_equal(o.audit.reason, "not yours");
+	assert_memory_equal(o.reply, "v\1\0\0\0\x63", 6);
+	assert_int_equal(o.next, PROTO_REPLY_CLOSE);
+	proto_out_free(&o);
+	reg(f, "amy", &f->owner[0], &o);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	proto_out_free(&o);
+	reg(f, "amy", &f->owner[1], &o);
+	assert_int_equal(o.audit.verdict, AUDIT_DUPLICATE);
+	proto_out_free(&o);
+	assert_int_equal(calls, 2);
+	fx_free(f);
+}
+
+/* Run the engine tests. */
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_proto_register_rule),
-		cmocka_unit_test(test_proto_ports_and_exposure),
-		cmocka_unit_test(test_proto_sticky_and_forget),
-		cmocka_unit_test(test_proto_uid_cap),
+		cmocka_unit_test(test_proto_register_lookup_end),
+		cmocka_unit_test(test_proto_denied),
+		cmocka_unit_test(test_proto_not_local_and_noise),
+		cmocka_unit_test(test_proto_rate_limit_and_summary),
+		cmocka_unit_test(test_proto_admit),
+		cmocka_unit_test(test_proto_kill_stop),
+		cmocka_unit_test(test_proto_register_check),
 	};
 
-	lo_src.sin_family = AF_INET;
-	lo_src.sin_port = htons(40000);
-	lo_src.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lo_dst = lo_src;
-	lo_dst.sin_port = htons(4369);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
