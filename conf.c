@@ -26,7 +26,7 @@
 #define MAX_LINE	4096
 
 /* Record one finding; warnings keep at most half of the slots. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 record(struct conf_errors *e, int warning, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
@@ -432,7 +432,7 @@ key_set(const struct key *k, struct conf *c, const char *v, char *why,
 		return 0;
 	case K_SOCKET:
 		if (v[0] != '/' || strlen(v) >= CONF_SUN_PATH_LEN) {
-			snprintf(why, whylen, "%s: an absolute path under %d "
+			snprintf(why, whylen, "%s: an absolute path under %zu "
 			    "bytes is expected", k->name, CONF_SUN_PATH_LEN);
 			return -1;
 		}

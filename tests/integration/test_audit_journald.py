@@ -43,7 +43,7 @@ ACL = [
     "# test_audit_journald.py",
     "allow 127.0.0.1",          # 2
     "deny ::1 names",           # 3
-    "deny ::1 port secret*",    # 4
+    "deny ::1 port node secret*",    # 4
     "allow ::1 port",           # 5
 ]
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET = 2, 3, 4
