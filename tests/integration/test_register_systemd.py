@@ -153,6 +153,33 @@ def main():
         check(os.stat(state).st_uid == DAEMON_UID, "state file not the daemon user's")
         print("ok   B's impostor refused (not_owner); B's own name claimed sticky and saved "
               "by the unprivileged daemon")
+        env.stop_all()
+        act.terminate()
+        act.wait(10)
+        act = None
+        if shutil.which("strace"):
+            # Netlink refused (as outside RestrictAddressFamilies=): under
+            # activation the daemon's only socket() is AF_NETLINK's, so
+            # failing every socket() fails just that one.
+            port = epmdtest.free_port()
+            tro.write(conf, "port %d\nacl_file %s\nlog_target stderr\n" % (port, acl))
+            log = open(os.path.join(logdir, "refused.log"), "wb")
+            act = subprocess.Popen(["systemd-socket-activate", "-l", "127.0.0.1:%d" % port,
+                                    "strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                                    "trace=socket", "-e", "inject=socket:error=EAFNOSUPPORT"]
+                                   + wrap + args, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+            epmdtest.wait_listening(port)
+            ghost = env.py(B, "register", port, "ghost", epmdtest.free_port())
+            check(tro.py_result(ghost).startswith("result=0"),
+                  "without sock_diag a registration is not as stock: " + ghost.text()
+                  + d.logtext())
+            text = d.logtext()
+            check(text.count("event=attribution_unavailable") == 1 and
+                  "registrations as stock epmd" in text, "start-up notice: " + text[-2000:])
+            print("ok   netlink refused: said once at start, registrations as stock")
+        else:
+            print("note: strace not installed: the netlink-refused start not tried")
         ok = True
     except Fail as e:
         print("FAIL: %s" % e)
