@@ -298,10 +298,26 @@ def have(cmd):
 # --- Audit records (test_audit_*.py) -------------------------------------
 
 AUDIT_REQS = ("-", "ALIVE2", "ALIVE2_END", "PORT_PLEASE2", "NAMES", "DUMP", "KILL",
-              "STOP")
+              "STOP", "FORGET")
 AUDIT_VERDICTS = ("ok", "not_found", "denied", "rate_limited", "malformed", "not_local",
                   "duplicate", "timeout", "refused", "invalid", "full", "no_request",
-                  "conn_limit")     # enum audit_verdict order (log.h)
+                  "conn_limit", "not_owner", "port_not_owned", "dist_exposed", "unverified",
+                  "sticky_full")     # enum audit_verdict order (audit.h)
+# Requests whose local peer the daemon attributes (uid=, user=) through
+# sock_diag: the test process's own user.
+ATTRIBUTED_REQS = ("ALIVE2", "STOP", "KILL", "DUMP", "FORGET")
+
+
+def _attributed(src, req):
+    """(uid, user) a record of req from src carries, or None."""
+    if req not in ATTRIBUTED_REQS or not (src[0].startswith("127.") or src[0] == "::1"):
+        return None
+    import pwd
+    uid = os.geteuid()
+    try:
+        return uid, pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return uid, None
 # syslog severities the daemon must use per verdict (log.c contract).
 SEV_INFO, SEV_NOTICE, SEV_WARNING = 6, 5, 4
 LOG_DAEMON = 3
@@ -356,6 +372,11 @@ def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
             parts.append("%s=%d" % (k, v))
     if reason is not None:
         parts.append('reason="%s"' % reason)
+    who = _attributed(src, req)
+    if who is not None:
+        parts.append("uid=%d" % who[0])
+        if who[1] is not None:
+            parts.append("user=%s" % who[1])
     return " ".join(parts)
 
 
@@ -373,13 +394,21 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
             f[k] = str(v)
     if reason is not None:
         f["EPMD_REASON"] = reason
+    who = _attributed(src, req)
+    if who is not None:
+        f["EPMD_UID"] = str(who[0])
+        if who[1] is not None:
+            f["EPMD_USER"] = who[1]
     return f
 
 
-def audit_counters(counts, conns=0, nodes=0, dropped=0):
-    """The exact text of an event=counters record; counts is {(req, verdict): n}."""
+def audit_counters(counts, conns=0, nodes=0, dropped=0, per_uid=1024, local_uids=0,
+                   uid_refused=0):
+    """The exact text of an event=counters record; counts is {(req, verdict): n}.
+    per_uid is max_connections_per_uid (1024 by default)."""
     parts = ["event=counters", "conns=%d" % conns, "nodes=%d" % nodes,
-             "log_dropped=%d" % dropped]
+             "log_dropped=%d" % dropped, "max_connections_per_uid=%d" % per_uid,
+             "local_uids=%d" % local_uids, "uid_cap_refused=%d" % uid_refused]
     for r in AUDIT_REQS:
         for v in AUDIT_VERDICTS:
             if (r, v) in counts:

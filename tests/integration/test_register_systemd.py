@@ -22,6 +22,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def main():
         log = open(os.path.join(logdir, "activated.log"), "wb")
         act = subprocess.Popen(["systemd-socket-activate", "-l", "127.0.0.1:%d" % port]
                                + wrap + args, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+                               stdin=subprocess.DEVNULL, start_new_session=True)
         epmdtest.wait_listening(port)
 
         class D:
@@ -154,21 +155,24 @@ def main():
         print("ok   B's impostor refused (not_owner); B's own name claimed sticky and saved "
               "by the unprivileged daemon")
         env.stop_all()
-        act.terminate()
+        os.killpg(act.pid, signal.SIGTERM)
         act.wait(10)
         act = None
         if shutil.which("strace"):
             # Netlink refused (as outside RestrictAddressFamilies=): under
-            # activation the daemon's only socket() is AF_NETLINK's, so
-            # failing every socket() fails just that one.
+            # activation the daemon's only socket() is AF_NETLINK's. strace
+            # runs the activator (whose one socket() is its listener) and
+            # fails every later socket() of that process, which execs the
+            # daemon in place (so LISTEN_PID still matches).
             port = epmdtest.free_port()
             tro.write(conf, "port %d\nacl_file %s\nlog_target stderr\n" % (port, acl))
             log = open(os.path.join(logdir, "refused.log"), "wb")
-            act = subprocess.Popen(["systemd-socket-activate", "-l", "127.0.0.1:%d" % port,
-                                    "strace", "-f", "-qq", "-o", "/dev/null", "-e",
-                                    "trace=socket", "-e", "inject=socket:error=EAFNOSUPPORT"]
+            act = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                                    "trace=socket", "-e",
+                                    "inject=socket:error=EAFNOSUPPORT:when=2+",
+                                    "systemd-socket-activate", "-l", "127.0.0.1:%d" % port]
                                    + wrap + args, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
             epmdtest.wait_listening(port)
             ghost = env.py(B, "register", port, "ghost", epmdtest.free_port())
             check(tro.py_result(ghost).startswith("result=0"),
@@ -185,13 +189,19 @@ def main():
         print("FAIL: %s" % e)
     finally:
         env.stop_all()
-        if act is not None and act.poll() is None:
-            act.terminate()
-            try:
-                act.wait(10)
-            except subprocess.TimeoutExpired:
-                act.kill()
-                act.wait(5)
+        if act is not None:
+            # The activator (or strace) and the daemon it became: one
+            # session of our own.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(act.pid, sig)
+                except OSError:
+                    break
+                try:
+                    act.wait(10)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
         users.cleanup()
     if ok:
         shutil.rmtree(logdir, ignore_errors=True)
