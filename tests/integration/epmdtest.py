@@ -304,13 +304,18 @@ AUDIT_VERDICTS = ("ok", "not_found", "denied", "rate_limited", "malformed", "not
                   "conn_limit", "not_owner", "port_not_owned", "dist_exposed", "unverified",
                   "sticky_full")     # enum audit_verdict order (audit.h)
 # Requests whose local peer the daemon attributes (uid=, user=) through
-# sock_diag: the test process's own user.
+# sock_diag once the whole frame is in: the test process's own user. A
+# connection that fails before that (silence, framing) is not attributed.
 ATTRIBUTED_REQS = ("ALIVE2", "STOP", "KILL", "DUMP", "FORGET")
+FRAMING_REASONS = ("zero length", "bytes past the end of the frame", "length over 3057",
+                   "end of stream inside the frame", "read error inside the frame")
 
 
-def _attributed(src, req):
+def _attributed(src, req, verdict, reason):
     """(uid, user) a record of req from src carries, or None."""
     if req not in ATTRIBUTED_REQS or not (src[0].startswith("127.") or src[0] == "::1"):
+        return None
+    if verdict in ("timeout", "no_request") or reason in FRAMING_REASONS:
         return None
     import pwd
     uid = os.geteuid()
@@ -372,7 +377,7 @@ def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
             parts.append("%s=%d" % (k, v))
     if reason is not None:
         parts.append('reason="%s"' % reason)
-    who = _attributed(src, req)
+    who = _attributed(src, req, verdict, reason)
     if who is not None:
         parts.append("uid=%d" % who[0])
         if who[1] is not None:
@@ -394,7 +399,7 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
             f[k] = str(v)
     if reason is not None:
         f["EPMD_REASON"] = reason
-    who = _attributed(src, req)
+    who = _attributed(src, req, verdict, reason)
     if who is not None:
         f["EPMD_UID"] = str(who[0])
         if who[1] is not None:
