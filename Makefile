@@ -13,7 +13,7 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 # libsystemd: headers at build time; the daemon dlopen()s it when systemd
 # is involved (see systemd.c), so it is not linked.
-PKGS		= libevent_core
+PKGS		= libevent_core libmnl
 CFLAGS_SYSTEMD	= $$($(PKG_CONFIG) --cflags libsystemd)
 WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		  -Wformat=2 -Wwrite-strings -Wcast-qual -Wpointer-arith
@@ -31,13 +31,15 @@ endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
 PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
-		  proto.c
+		  proto.c sockdiag.c owner.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c holder.c \
+		  sockdiag_io.c owner_state.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl addr util conf ratelimit audit proto
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit proto sockdiag \
+		  owner owner_state proto_integrity
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
@@ -80,7 +82,8 @@ $(BUILD)/sysconfdir: FORCE | $(BUILD)
 $(BUILD)/conf.o $(BUILD)/epmd_secure.o: $(BUILD)/sysconfdir
 
 # Each unit binary links only the pure modules it tests (and those they
-# call), and cmocka: no libevent, no libsystemd.
+# call), and cmocka: no libevent, no libsystemd. libmnl is sockdiag.c's
+# netlink framing (buffer helpers, no sockets).
 MODS_wire	= wire
 MODS_registry	= registry wire
 MODS_acl	= acl addr
@@ -89,7 +92,13 @@ MODS_util	= util
 MODS_conf	= conf acl addr util
 MODS_ratelimit	= ratelimit addr
 MODS_audit	= audit addr util
-MODS_proto	= proto wire registry acl addr ratelimit audit util
+MODS_proto	= proto wire registry acl addr ratelimit audit util conf owner \
+		  sockdiag
+MODS_proto_integrity = $(MODS_proto)
+MODS_sockdiag	= sockdiag
+MODS_owner	= owner wire sockdiag
+# The state file's edge is tested on a temporary directory.
+MODS_owner_state = owner_state owner wire sockdiag
 
 mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
 
@@ -97,7 +106,7 @@ mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
 $(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \
     $(BUILD)/flags | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
-	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka)
+	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
 
 unit: $(UNIT_BINS)
 

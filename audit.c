@@ -22,6 +22,7 @@ static const char *const req_names[AUDIT_NREQ] = {
 	[AUDIT_REQ_DUMP] = "DUMP",
 	[AUDIT_REQ_KILL] = "KILL",
 	[AUDIT_REQ_STOP] = "STOP",
+	[AUDIT_REQ_FORGET] = "FORGET",
 };
 
 static const char *const verdict_names[AUDIT_NVERDICT] = {
@@ -38,6 +39,11 @@ static const char *const verdict_names[AUDIT_NVERDICT] = {
 	[AUDIT_FULL] = "full",
 	[AUDIT_NO_REQUEST] = "no_request",
 	[AUDIT_CONN_LIMIT] = "conn_limit",
+	[AUDIT_NOT_OWNER] = "not_owner",
+	[AUDIT_PORT_NOT_OWNED] = "port_not_owned",
+	[AUDIT_DIST_EXPOSED] = "dist_exposed",
+	[AUDIT_UNVERIFIED] = "unverified",
+	[AUDIT_STICKY_FULL] = "sticky_full",
 };
 
 /* Name a request kind. */
@@ -187,6 +193,10 @@ audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 		util_append(buf, len, &m, " rule=%u", a->rule);
 	if (a->reason != NULL)
 		util_append(buf, len, &m, " reason=\"%s\"", a->reason);
+	if (a->has_uid)
+		util_append(buf, len, &m, " uid=%lu", a->uid);
+	if (a->has_uid && a->user != NULL && bare(a->user))
+		util_append(buf, len, &m, " user=%s", a->user);
 	return m;
 }
 
@@ -222,5 +232,9 @@ audit_format_journal(const struct audit *a, char *buf, size_t len)
 		util_append(buf, len, &j, "EPMD_RULE=%u\n", a->rule);
 	if (a->reason != NULL)
 		util_append(buf, len, &j, "EPMD_REASON=%s\n", a->reason);
+	if (a->has_uid)
+		util_append(buf, len, &j, "EPMD_UID=%lu\n", a->uid);
+	if (a->has_uid && a->user != NULL && bare(a->user))
+		util_append(buf, len, &j, "EPMD_USER=%s\n", a->user);
 	return j;
 }

@@ -24,6 +24,7 @@ enum audit_req {
 	AUDIT_REQ_DUMP,
 	AUDIT_REQ_KILL,
 	AUDIT_REQ_STOP,
+	AUDIT_REQ_FORGET,	/* -forget: drop a sticky owner */
 	AUDIT_NREQ
 };
 
@@ -41,6 +42,11 @@ enum audit_verdict {
 	AUDIT_FULL,		/* a table or cap is full */
 	AUDIT_NO_REQUEST,	/* closed before sending anything */
 	AUDIT_CONN_LIMIT,	/* over a connection cap: closed at once */
+	AUDIT_NOT_OWNER,	/* the name is another local user's */
+	AUDIT_PORT_NOT_OWNED,	/* the port is not the registering user's */
+	AUDIT_DIST_EXPOSED,	/* the node listens off loopback (refuse) */
+	AUDIT_UNVERIFIED,	/* a check needs a fact sock_diag did not give */
+	AUDIT_STICKY_FULL,	/* no room to remember a new sticky owner */
 	AUDIT_NVERDICT
 };
 
@@ -57,6 +63,10 @@ struct audit {
 	long			 names;		/* names listed */
 	unsigned		 rule;		/* deciding ACL line, 0 none */
 	const char		*reason;	/* a constant string */
+	/* The local peer's uid (has_uid 1) and, if resolved, user name. */
+	int			 has_uid;
+	unsigned long		 uid;
+	const char		*user;		/* NULL: not resolved */
 };
 
 /* Longest rendering of either form, terminating NUL included. */

@@ -172,6 +172,38 @@ responded(const uint8_t *buf, ssize_t n)
 	return 1;
 }
 
+/* -forget NAME: ask the daemon to forget NAME's sticky owner (root). */
+int
+client_forget(uint16_t port, const char *name)
+{
+	uint8_t	 buf[9];
+	ssize_t	 n;
+	int	 fd;
+
+	if (strlen(name) > 1000) {
+		printf("epmd: Name too long!");
+		return 1;
+	}
+	if ((fd = client_request(port, WIRE_OP_FORGET, name, 0)) == -1)
+		return 1;
+	n = read_fill(fd, buf, sizeof(buf));
+	close(fd);
+	if (n == 9 && memcmp(buf, "FORGOTTEN", 9) == 0) {
+		printf("FORGOTTEN\n");
+		return 0;
+	}
+	if (n == 7 && memcmp(buf, "NOEXIST", 7) == 0) {
+		printf("NOEXIST\n");
+		return 1;
+	}
+	if (n == 0) {
+		printf("epmd: forget refused: root only, and the daemon must "
+		    "see who asks (sock_diag)\n");
+		return 1;
+	}
+	return responded(buf, n);
+}
+
 int
 client_kill(uint16_t port)
 {

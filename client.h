@@ -21,4 +21,10 @@ int client_kill(uint16_t port);
 /* -stop NAME: force a node's unregistration (relaxed daemons only). */
 int client_stop(uint16_t port, const char *name);
 
+/*
+ * -forget NAME: release NAME's sticky owner (root, local). Prints
+ * FORGOTTEN (exit 0) or NOEXIST (exit 1).
+ */
+int client_forget(uint16_t port, const char *name);
+
 #endif

@@ -1446,23 +1446,36 @@ sys_include(void *arg, struct conf_acl_parse *p, const char *pattern,
 	globfree(&g);
 }
 
-/* A file the configuration names: it must be a regular, safe file. */
+/*
+ * A file the configuration names: it must be a regular, safe file. soft:
+ * the daemon copes with a bad one (the sticky owners' file is reported
+ * and treated as empty, never a reason not to start): warnings only.
+ */
 static void
 check_named_file(struct conf_errors *errs, const char *file, unsigned line,
-    const char *key, const char *path, int need_dir)
+    const char *key, const char *path, int need_dir, int soft)
 {
 	struct stat	 st;
 	char		 dir[CONF_PATH_LEN];
 	const char	*slash = strrchr(path, '/');
+	const char	*then = soft ? ": it will be ignored (as empty)" : "";
+
+	char		 why[2 * CONF_PATH_LEN + 64];
 
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode))
-			conf_error(errs, file, line, "%s: %s is not a "
-			    "regular file", key, path);
-		else if (st.st_mode & (S_IWGRP | S_IWOTH))
-			conf_error(errs, file, line, "%s: %s is writable by "
-			    "group or others (chmod go-w %s)", key, path,
+			snprintf(why, sizeof(why), "%s is not a regular file",
 			    path);
+		else if (st.st_mode & (S_IWGRP | S_IWOTH))
+			snprintf(why, sizeof(why), "%s is writable by group or "
+			    "others (chmod go-w %s)", path, path);
+		else
+			return;
+		if (soft)
+			conf_warning(errs, file, line, "%s: %s%s", key, why,
+			    then);
+		else
+			conf_error(errs, file, line, "%s: %s", key, why);
 		return;
 	}
 	if (!need_dir || slash == NULL)
@@ -1497,10 +1510,10 @@ check_start(const struct conf *c, const char *file, struct conf_errors *errs)
 	    key_line(c, "state_file") != 0)
 		check_named_file(errs, file, key_line(c, "state_file"),
 		    "state_file", c->state_file,
-		    c->register_default == CONF_REGISTER_STICKY);
+		    c->register_default == CONF_REGISTER_STICKY, 1);
 	if (c->metrics_file[0] != '\0')
 		check_named_file(errs, file, key_line(c, "metrics_file"),
-		    "metrics_file", c->metrics_file, 1);
+		    "metrics_file", c->metrics_file, 1, 0);
 }
 
 int

@@ -15,6 +15,7 @@
  * (a status), they never free or re-arm.
  */
 #include <errno.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,6 +129,8 @@ conn_log(struct conn *c, const struct proto_out *out)
 {
 	if (out->warn != NULL)
 		log_warnx("%s: %s", conn_peer(c), out->warn);
+	if (out->event[0] != '\0')
+		log_event(LOG_WARNING, "%s", out->event);
 	switch (out->log) {
 	case PROTO_LOG_FULL:
 		log_audit(&out->audit);
@@ -278,6 +281,22 @@ conn_destroy(struct conn *c, const char *reason)
 	free(c);
 }
 
+/* Attribute every open local connection not yet counted to its uid. */
+void
+conn_attribute_all(struct conn_ctx *ctx,
+    int (*lookup)(void *arg, struct proto_peer *), void *arg)
+{
+	struct conn	*c;
+
+	for (c = ctx->head; c != NULL; c = c->next) {
+		if (!c->peer.local || c->peer.uid_counted)
+			continue;
+		if (c->peer.facts.uid < 0 && lookup(arg, &c->peer) == -1)
+			continue;
+		proto_count_uid(ctx->proto, &c->peer);
+	}
+}
+
 /* Close every connection. */
 void
 conn_close_all(struct conn_ctx *ctx)
@@ -351,11 +370,20 @@ conn_dispatch(struct conn *c)
 {
 	struct proto_out	 out;
 	struct proto_now	 now = now_of();
+	struct conn_facts	 facts;
 
+	if (c->ctx->facts != NULL && c->peer.local)
+		c->ctx->facts(c->ctx->facts_arg, &c->peer, c->frame + 2,
+		    c->framelen - 2, &facts);
 	proto_request(c->ctx->proto, &c->peer, c->frame + 2, c->framelen - 2,
 	    &now, &out);
+	/* The facts pointed into this frame's stack. */
+	c->peer.facts.listeners = NULL;
+	c->peer.facts.user = NULL;
 	c->req = out.audit.req;
 	conn_log(c, &out);
+	if (out.sticky_changed && c->ctx->sticky_changed != NULL)
+		c->ctx->sticky_changed(c->ctx->sticky_arg);
 	if (out.regname != NULL) {
 		c->regname = out.regname;
 		c->regport = out.regport;

@@ -18,6 +18,12 @@
 struct event_base;
 struct conn;
 
+/* Storage for what the facts hook learns, for one decision. */
+struct conn_facts {
+	struct sockdiag_result	 listeners;
+	char			 user[64];
+};
+
 /* What every connection of a server shares. */
 struct conn_ctx {
 	struct event_base	*base;
@@ -37,6 +43,19 @@ struct conn_ctx {
 	void			*stop_arg;
 	/* Every open connection, for shutdown. */
 	struct conn		*head;
+	/*
+	 * Before a local peer's request is decided: fill peer->facts from
+	 * the kernel (the listeners of an ALIVE2's port, the uid's name),
+	 * pointing into *buf, which lives until the decision is made.
+	 * NULL: no facts beyond those of conn_new's peer.
+	 */
+	void			(*facts)(void *arg, struct proto_peer *peer,
+				    const uint8_t *body, size_t len,
+				    struct conn_facts *buf);
+	void			*facts_arg;
+	/* A decision changed the sticky owners' table: save it. */
+	void			(*sticky_changed)(void *arg);
+	void			*sticky_arg;
 };
 
 /*
@@ -49,6 +68,16 @@ struct conn_ctx {
 void conn_new(struct conn_ctx *, int fd, const struct proto_peer *peer,
     const struct sockaddr *src, socklen_t srclen,
     const struct sockaddr *dst);
+
+/*
+ * Attribute every open local connection not yet counted against its uid's
+ * cap: lookup fills peer->facts.uid (0) or fails (-1); the engine then
+ * counts it (proto_count_uid). Run when the local connections reach the
+ * per-uid cap: below it, no uid can be over the cap, so the sock_diag
+ * round trip per connection is saved.
+ */
+void conn_attribute_all(struct conn_ctx *,
+    int (*lookup)(void *arg, struct proto_peer *), void *arg);
 
 /*
  * Close every open connection, ending their registrations (each logs

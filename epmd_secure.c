@@ -75,6 +75,7 @@ static const char usage_text[] =
 "    -dump                    list active and old names with their fds\n"
 "    -kill                    stop the daemon\n"
 "    -stop Name               unregister Name (relaxed daemons only)\n"
+"    -forget Name             release Name's sticky owner (root)\n"
 "    -h                       print this help\n"
 "    -version, -V             print the version\n"
 "\n"
@@ -370,7 +371,7 @@ scan_files(int argc, char **argv, struct server_config *cfg, int *client,
 			*test = 1;
 		else if (strcmp(a, "-names") == 0 || strcmp(a, "-started") == 0 ||
 		    strcmp(a, "-dump") == 0 || strcmp(a, "-kill") == 0 ||
-		    strcmp(a, "-stop") == 0) {
+		    strcmp(a, "-stop") == 0 || strcmp(a, "-forget") == 0) {
 			*client = 1;
 			return;
 		} else if (strcmp(a, "-port") == 0 || strcmp(a, "-address") == 0 ||
@@ -432,6 +433,17 @@ main(int argc, char **argv)
 	    cfg.acl_path : conf.acl_file);
 	pol.names_refusal = conf.names_refusal;
 	pol.port_refusal = conf.port_refusal;
+	pol.register_default = conf.register_default;
+	pol.check_port_owner = conf.check_port_owner;
+	pol.root_any_port = conf.root_any_port;
+	pol.dist_exposure = conf.dist_exposure;
+	if (!client) {
+		if ((pol.reg = malloc(sizeof(*pol.reg))) == NULL)
+			die("out of memory");
+		*pol.reg = conf.reg;
+	}
+	snprintf(cfg.state_file, sizeof(cfg.state_file), "%s",
+	    conf.state_file);
 	cfg.port = conf.port;
 	cfg.packet_timeout = conf.packet_timeout;
 	cfg.max_nodes = conf.max_nodes;
@@ -496,6 +508,10 @@ main(int argc, char **argv)
 			v = optarg_of(argc, argv, &i);
 			last_arg(argc, i, a);
 			return client_stop(cfg.port, v);
+		} else if (strcmp(a, "-forget") == 0) {
+			v = optarg_of(argc, argv, &i);
+			last_arg(argc, i, a);
+			return client_forget(cfg.port, v);
 		}
 		else if (strcmp(a, "-log_socket") == 0) {
 			log_socket = optarg_of(argc, argv, &i);
@@ -533,6 +549,10 @@ main(int argc, char **argv)
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
 		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;
+	/* A lowered max_connections lowers the per-uid cap with it. */
+	if (cfg.lim.max_per_uid >= cfg.lim.max_connections)
+		cfg.lim.max_per_uid = cfg.lim.max_connections / 8 > 0 ?
+		    cfg.lim.max_connections / 8 : 1;
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");

@@ -523,7 +523,7 @@ log_quote(char *buf, size_t len, const char *s)
 
 /* Write the counters record. */
 void
-log_counters(size_t conns, size_t nodes)
+log_counters(size_t conns, size_t nodes, const char *extra)
 {
 	char	 msg[RECORD_MAX / 2];
 	size_t	 m = 0;
@@ -531,6 +531,8 @@ log_counters(size_t conns, size_t nodes)
 
 	util_append(msg, sizeof(msg), &m, "event=counters conns=%zu nodes=%zu "
 	    "log_dropped=%llu", conns, nodes, L.dropped_total);
+	if (extra != NULL && extra[0] != '\0')
+		util_append(msg, sizeof(msg), &m, " %s", extra);
 	for (r = 0; r < AUDIT_NREQ; r++)
 		for (v = 0; v < AUDIT_NVERDICT; v++)
 			if (L.count[r][v] > 0)

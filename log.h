@@ -77,7 +77,7 @@ void log_event(int priority, const char *fmt, ...)
 const char *log_quote(char *buf, size_t len, const char *s);
 
 /* Write the counters record (SIGUSR1 and the periodic interval). */
-void log_counters(size_t conns, size_t nodes);
+void log_counters(size_t conns, size_t nodes, const char *extra);
 
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,13 @@
 #include "proto.h"
 #include "ratelimit.h"
 #include "registry.h"
+#include "util.h"
+
+/* Open connections of one local uid. */
+struct uid_count {
+	uint32_t		 uid;
+	size_t			 n;
+};
 
 struct proto {
 	struct proto_config	 cfg;
@@ -20,6 +27,11 @@ struct proto {
 	struct rl_table		*rl;
 	proto_register_check	 check;
 	void			*check_arg;
+	struct owner_sticky	*sticky;
+	/* Local uids with open connections: at most one per connection. */
+	struct uid_count	*uids;
+	size_t			 nuids, capuids;
+	unsigned long long	 uid_refused;
 };
 
 /* Make an engine. */
@@ -32,7 +44,8 @@ proto_new(const struct proto_config *cfg)
 		return NULL;
 	p->cfg = *cfg;
 	if ((p->reg = registry_new(cfg->max_nodes, cfg->max_freed)) == NULL ||
-	    (p->rl = rl_new(cfg->lim.max_sources, cfg->seed)) == NULL) {
+	    (p->rl = rl_new(cfg->lim.max_sources, cfg->seed)) == NULL ||
+	    (p->sticky = owner_sticky_new()) == NULL) {
 		proto_free(p);
 		return NULL;
 	}
@@ -47,6 +60,8 @@ proto_free(struct proto *p)
 		return;
 	registry_free(p->reg);
 	rl_free(p->rl);
+	owner_sticky_free(p->sticky);
+	free(p->uids);
 	free(p);
 }
 
@@ -73,6 +88,44 @@ proto_registry(const struct proto *p)
 	return p->reg;
 }
 
+/* The sticky owners' table. */
+struct owner_sticky *
+proto_sticky(struct proto *p)
+{
+	return p->sticky;
+}
+
+/* Counters of the per-uid cap. */
+void
+proto_uid_stats(const struct proto *p, struct proto_uid_stats *st)
+{
+	st->uids = p->nuids;
+	st->refused = p->uid_refused;
+}
+
+/* The count of uid's open connections, created at 0 if new; NULL if no
+ * memory. */
+static struct uid_count *
+uid_slot(struct proto *p, uint32_t uid)
+{
+	struct uid_count	*nu;
+	size_t			 i, ncap;
+
+	for (i = 0; i < p->nuids; i++)
+		if (p->uids[i].uid == uid)
+			return &p->uids[i];
+	if (p->nuids == p->capuids) {
+		ncap = p->capuids ? p->capuids * 2 : 8;
+		if ((nu = reallocarray(p->uids, ncap, sizeof(*nu))) == NULL)
+			return NULL;
+		p->uids = nu;
+		p->capuids = ncap;
+	}
+	p->uids[p->nuids].uid = uid;
+	p->uids[p->nuids].n = 0;
+	return &p->uids[p->nuids++];
+}
+
 /* Map an opcode to its audit request kind. */
 enum audit_req
 proto_req_of(uint8_t op)
@@ -90,6 +143,8 @@ proto_req_of(uint8_t op)
 		return AUDIT_REQ_KILL;
 	case WIRE_OP_STOP:
 		return AUDIT_REQ_STOP;
+	case WIRE_OP_FORGET:
+		return AUDIT_REQ_FORGET;
 	default:
 		return AUDIT_REQ_NONE;
 	}
@@ -107,6 +162,8 @@ out_init(struct proto_out *out)
 	out->regport = 0;
 	out->stopped = NULL;
 	out->warn = NULL;
+	out->sticky_changed = 0;
+	out->event[0] = '\0';
 	out->big = NULL;
 	out->req.op = 0;
 	out->req.node.namelen = 0;
@@ -150,6 +207,11 @@ record(struct proto *p, const struct proto_peer *peer,
 	out->audit = *a;
 	out->audit.src = peer->src;
 	out->audit.dst = peer->dst;
+	if (peer->facts.uid >= 0) {
+		out->audit.has_uid = 1;
+		out->audit.uid = (unsigned long)peer->facts.uid;
+		out->audit.user = peer->facts.user;
+	}
 	out->log = PROTO_LOG_FULL;
 	if (key != NULL && audit_summarised(a->verdict, peer->local, &kind) &&
 	    !rl_note_refusal(p->rl, key, kind, now->ms))
@@ -199,10 +261,33 @@ proto_admit(struct proto *p, struct proto_peer *peer, size_t nconns,
 	const struct conf_limits	*lim = &p->cfg.lim;
 	struct addr			 key;
 
+	struct uid_count		*u;
+
 	out_init(out);
 	peer->rl_counted = 0;
+	peer->uid_counted = 0;
 	if (nconns >= lim->max_connections)
 		return refuse_conn(p, peer, NULL, "max_connections", now, out);
+	/*
+	 * Every local peer shares the loopback address: a per-source cap
+	 * cannot tell local users apart, the uid can. One local user
+	 * holding connections must not starve another's registrations.
+	 */
+	if (peer->local && peer->facts.uid >= 0 && lim->max_per_uid > 0) {
+		if ((u = uid_slot(p, (uint32_t)peer->facts.uid)) == NULL)
+			return refuse_conn(p, peer, NULL, "out of memory", now,
+			    out);
+		if (u->n >= lim->max_per_uid) {
+			p->uid_refused++;
+			if (u->n == 0)	/* just made: give the slot back */
+				p->nuids--;
+			return refuse_conn(p, peer, source_key(p, &peer->addr,
+			    &key) ? &key : NULL, "max_connections_per_uid",
+			    now, out);
+		}
+		u->n++;
+		peer->uid_counted = 1;
+	}
 	if (peer->local)
 		return 1;
 	/* Neither IPv4 nor IPv6: nothing to serve, nothing to log. */
@@ -228,12 +313,36 @@ proto_admit(struct proto *p, struct proto_peer *peer, size_t nconns,
 	return 1;
 }
 
+/* Count an open connection against its uid. */
+void
+proto_count_uid(struct proto *p, struct proto_peer *peer)
+{
+	struct uid_count	*u;
+
+	if (peer->uid_counted || peer->facts.uid < 0 ||
+	    (u = uid_slot(p, (uint32_t)peer->facts.uid)) == NULL)
+		return;
+	u->n++;
+	peer->uid_counted = 1;
+}
+
 /* Release a connection's place in its source's count. */
 void
 proto_close(struct proto *p, const struct proto_peer *peer)
 {
+	size_t	 i;
+
 	if (peer->rl_counted)
 		rl_conn_close(p->rl, &peer->rlkey);
+	if (!peer->uid_counted)
+		return;
+	for (i = 0; i < p->nuids; i++) {
+		if (p->uids[i].uid != (uint32_t)peer->facts.uid)
+			continue;
+		if (--p->uids[i].n == 0)
+			p->uids[i] = p->uids[--p->nuids];
+		break;
+	}
 }
 
 /* Record a failure before any request was decided. */
@@ -445,6 +554,125 @@ do_listing(struct proto *p, const struct proto_peer *peer, int dump,
 	out->next = PROTO_REPLY_CLOSE;
 }
 
+/* in_use for the sticky quota: is name registered now? */
+static int
+name_in_use(const char *name, void *arg)
+{
+	return registry_find(arg, name) != NULL;
+}
+
+/* Is v safe as a bare logfmt value? */
+static int
+bare(const char *v)
+{
+	if (*v == '\0')
+		return 0;
+	for (; *v != '\0'; v++)
+		if (*v <= ' ' || *v == '"' || *v == '=' || *v == '\\' ||
+		    *v >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* "event=dist_exposed ...": the node is reachable whatever we answer. */
+static void
+exposed_event(const struct proto_peer *peer, const struct wire_node *n,
+    const struct owner_decision *d, struct proto_out *out)
+{
+	char	 node[1024 + 1], bind[64];
+
+	(void)util_escape(node, sizeof(node), n->name, n->namelen);
+	(void)sockdiag_addr_str(&d->bind, bind, sizeof(bind));
+	snprintf(out->event, sizeof(out->event), bare(node) ?
+	    "event=dist_exposed node=%s port=%u bind=%s" :
+	    "event=dist_exposed node=\"%s\" port=%u bind=%s", node,
+	    (unsigned)n->port, bind);
+	if (peer->facts.uid >= 0) {
+		size_t	 m = strlen(out->event);
+
+		snprintf(out->event + m, sizeof(out->event) - m, " uid=%ld",
+		    peer->facts.uid);
+	}
+}
+
+/*
+ * Registration integrity: may this local user register this name, for
+ * this port? owner.c decides from the facts the edge gathered. AUDIT_OK,
+ * or the verdict and a constant reason; *rule is the deciding register
+ * line (0 none). Claims a sticky name for the uid when it is accepted.
+ */
+static enum audit_verdict
+integrity(struct proto *p, const struct proto_peer *peer,
+    const struct wire_node *n, struct owner_decision *d, unsigned *rule,
+    const char **reason, struct proto_out *out)
+{
+	const struct conf_register	*r = NULL;
+	struct owner_request		 q;
+	enum owner_status		 st;
+
+	memset(d, 0, sizeof(*d));
+	*rule = 0;
+	if (!p->pol.attribution)
+		return AUDIT_OK;
+	memset(&q, 0, sizeof(q));
+	q.name = n->name;
+	q.uid_known = peer->facts.uid >= 0;
+	q.uid = q.uid_known ? (uint32_t)peer->facts.uid : 0;
+	if (p->pol.reg != NULL)
+		r = conf_register_match(p->pol.reg, n->name);
+	if (r != NULL) {
+		*rule = r->line;
+		q.rule = q.uid_known && conf_register_allows(r, q.uid) ?
+		    OWNER_RULE_ALLOWS : OWNER_RULE_DENIES;
+	}
+	q.def = p->pol.register_default == CONF_REGISTER_DENY ?
+	    OWNER_DEFAULT_DENY : p->pol.register_default ==
+	    CONF_REGISTER_STICKY ? OWNER_DEFAULT_STICKY : OWNER_DEFAULT_ANY;
+	q.sticky = p->sticky;
+	q.listeners = peer->facts.listeners;
+	q.check_port_owner = p->pol.check_port_owner;
+	q.root_any_port = p->pol.root_any_port;
+	q.exposure = p->pol.dist_exposure == CONF_DIST_REFUSE ?
+	    OWNER_EXPOSURE_REFUSE : p->pol.dist_exposure == CONF_DIST_IGNORE ?
+	    OWNER_EXPOSURE_IGNORE : OWNER_EXPOSURE_WARN;
+	owner_decide(&q, d);
+	switch (d->verdict) {
+	case OWNER_OK:
+		break;
+	case OWNER_NOT_OWNER:
+		*reason = r != NULL ? "register rule" : q.def ==
+		    OWNER_DEFAULT_DENY ? "register_default deny" :
+		    "sticky: another user's name";
+		return AUDIT_NOT_OWNER;
+	case OWNER_PORT_NOT_OWNED:
+		*reason = "no listener of this user on the port";
+		return AUDIT_PORT_NOT_OWNED;
+	case OWNER_DIST_EXPOSED:
+		*reason = "node listens off loopback";
+		exposed_event(peer, n, d, out);
+		return AUDIT_DIST_EXPOSED;
+	case OWNER_UNVERIFIED:
+		*reason = "sock_diag gave no answer";
+		return AUDIT_UNVERIFIED;
+	case OWNER_STICKY_FULL:
+		*reason = "sticky table full";
+		return AUDIT_STICKY_FULL;
+	}
+	if (d->claim) {
+		st = owner_sticky_claim(p->sticky, n->name, q.uid, name_in_use,
+		    p->reg, NULL);
+		if (st == OWNER_ST_FULL || st == OWNER_ST_NOMEM) {
+			*reason = st == OWNER_ST_FULL ? "sticky table full" :
+			    "out of memory";
+			return AUDIT_STICKY_FULL;
+		}
+		out->sticky_changed = st == OWNER_ST_OK;
+	}
+	if (d->exposed)
+		exposed_event(peer, n, d, out);
+	return AUDIT_OK;
+}
+
 /*
  * ALIVE2. A refused registration is closed after its reply; stock keeps
  * it open and a later failure there could unregister the name's real
@@ -464,6 +692,7 @@ do_alive2(struct proto *p, const struct proto_peer *peer, enum wire_status st,
 		.names = -1,
 		.reason = errstr,
 	};
+	struct owner_decision	 d;
 	uint32_t		 creation = WIRE_ERROR_CREATION;
 	int			 ok = 0;
 
@@ -471,6 +700,9 @@ do_alive2(struct proto *p, const struct proto_peer *peer, enum wire_status st,
 		a.reason = NULL;
 		if (registry_find(p->reg, n->name) != NULL)
 			a.verdict = AUDIT_DUPLICATE;
+		else if ((a.verdict = integrity(p, peer, n, &d, &a.rule,
+		    &a.reason, out)) != AUDIT_OK)
+			;	/* refused: another user's name or port */
 		else if (p->check != NULL && (a.verdict = p->check(n, peer,
 		    p->check_arg, &a.reason)) != AUDIT_OK)
 			;	/* refused by the registration check */
@@ -616,6 +848,48 @@ do_stop(struct proto *p, const struct proto_peer *peer,
 	out->next = PROTO_REPLY_CLOSE;
 }
 
+/*
+ * FORGET (ours, for -forget): release a sticky owner. Root only, which
+ * only sock_diag can tell: without it, or for anyone else, the
+ * connection is closed without a reply, as STOP is when not relaxed.
+ */
+static void
+do_forget(struct proto *p, const struct proto_peer *peer,
+    const struct proto_now *now, struct proto_out *out)
+{
+	struct audit	 a = {
+		.req = AUDIT_REQ_FORGET,
+		.verdict = AUDIT_OK,
+		.node = out->req.node.name,
+		.nodelen = out->req.node.namelen,
+		.port = -1,
+		.creation = -1,
+		.names = -1,
+	};
+
+	if (!p->pol.attribution || peer->facts.uid != 0) {
+		a.verdict = AUDIT_REFUSED;
+		a.reason = p->pol.attribution ? "root only" :
+		    "no sock_diag: cannot tell root";
+		record_peer(p, peer, &a, now, out);
+		return;
+	}
+	if (out->req.node.namelen == 0 ||
+	    owner_sticky_forget(p->sticky, out->req.node.name) == -1) {
+		a.verdict = AUDIT_NOT_FOUND;
+		record_peer(p, peer, &a, now, out);
+		out->reply = (const uint8_t *)"NOEXIST";
+		out->replylen = 7;
+		out->next = PROTO_REPLY_CLOSE;
+		return;
+	}
+	out->sticky_changed = 1;
+	record_peer(p, peer, &a, now, out);
+	out->reply = (const uint8_t *)"FORGOTTEN";
+	out->replylen = 9;
+	out->next = PROTO_REPLY_CLOSE;
+}
+
 /* Decide one well-framed request. */
 void
 proto_request(struct proto *p, const struct proto_peer *peer,
@@ -643,9 +917,10 @@ proto_request(struct proto *p, const struct proto_peer *peer,
 	/* Requests that change or reveal daemon state: local peers only. */
 	if (!peer->local && (req->op == WIRE_OP_ALIVE2 ||
 	    req->op == WIRE_OP_DUMP || req->op == WIRE_OP_KILL ||
-	    req->op == WIRE_OP_STOP)) {
+	    req->op == WIRE_OP_STOP || req->op == WIRE_OP_FORGET)) {
 		a.verdict = AUDIT_NOT_LOCAL;
-		if (req->op == WIRE_OP_ALIVE2 || req->op == WIRE_OP_STOP) {
+		if (req->op == WIRE_OP_ALIVE2 || req->op == WIRE_OP_STOP ||
+		    req->op == WIRE_OP_FORGET) {
 			a.node = req->node.name;
 			a.nodelen = req->node.namelen;
 		}
@@ -680,6 +955,9 @@ proto_request(struct proto *p, const struct proto_peer *peer,
 		break;
 	case WIRE_OP_STOP:
 		do_stop(p, peer, now, out);
+		break;
+	case WIRE_OP_FORGET:
+		do_forget(p, peer, now, out);
 		break;
 	}
 }

@@ -37,6 +37,8 @@
 #include "addr.h"
 #include "audit.h"
 #include "conf.h"
+#include "owner.h"
+#include "sockdiag.h"
 #include "wire.h"
 
 struct proto;
@@ -52,16 +54,31 @@ struct proto_config {
 	struct conf_limits	 lim;
 };
 
-/* The part a reload may change. The ACL stays the caller's. */
+/*
+ * The part a reload may change. The ACL and register lines stay the
+ * caller's. attribution: the edge can learn local peers' uids and the
+ * listeners of a port (sock_diag); without it the registration checks
+ * are off and the daemon registers as stock does.
+ */
 struct proto_policy {
 	const struct acl	*acl;
 	enum conf_names_refusal	 names_refusal;
 	enum conf_port_refusal	 port_refusal;
+	int			 attribution;
+	const struct conf_registers *reg;	/* NULL: none */
+	enum conf_register_default register_default;
+	int			 check_port_owner;
+	int			 root_any_port;
+	enum conf_dist_exposure	 dist_exposure;
 };
 
 /* Facts about a peer that the edge learns from the kernel. */
 struct proto_facts {
 	long			 uid;		/* -1 unknown */
+	const char		*user;		/* uid's name, NULL unknown */
+	/* ALIVE2: the sockets listening on the announced port (NULL: not
+	 * looked up, or the lookup failed). */
+	const struct sockdiag_result *listeners;
 };
 
 /* One connection as the engine sees it. */
@@ -73,9 +90,11 @@ struct proto_peer {
 	void			*owner;		/* registry owner token */
 	int			 fd;		/* reported by DUMP */
 	struct proto_facts	 facts;
-	/* Set by proto_admit(): counted against its source's cap. */
+	/* Set by proto_admit(): counted against its source's cap, and
+	 * against its uid's. */
 	int			 rl_counted;
 	struct addr		 rlkey;
+	int			 uid_counted;
 };
 
 /* Time, as a parameter. */
@@ -99,6 +118,8 @@ enum proto_log {
 	PROTO_LOG_COUNT,	/* summarised: log_count() only */
 };
 
+#define PROTO_EVENT_MAX	1280	/* an escaped node name (1024) and the rest */
+
 /*
  * One decision. reply points into the struct or to memory it owns: call
  * proto_out_free() when done. audit.node points into req.
@@ -116,6 +137,11 @@ struct proto_out {
 	void			*stopped;
 	/* An operator warning (no peer bytes in it), or NULL. */
 	const char		*warn;
+	/* The sticky table changed: the edge saves it. */
+	int			 sticky_changed;
+	/* An event line to log besides the record ("" none): a node that
+	 * listens off loopback ("event=dist_exposed node= port= bind="). */
+	char			 event[PROTO_EVENT_MAX];
 	struct wire_request	 req;
 	uint8_t			 small[WIRE_MAX_PORT2_RESP];
 	uint8_t			*big;
@@ -144,6 +170,16 @@ void proto_set_register_check(struct proto *, proto_register_check fn,
 /* The registry, read-only, for counters. */
 const struct registry *proto_registry(const struct proto *);
 
+/* The sticky owners' table, for the edge to load and save. */
+struct owner_sticky *proto_sticky(struct proto *);
+
+/* Counters of the per-uid connection cap. */
+struct proto_uid_stats {
+	size_t			 uids;		/* local uids with connections */
+	unsigned long long	 refused;	/* over max_connections_per_uid */
+};
+void proto_uid_stats(const struct proto *, struct proto_uid_stats *);
+
 /* The audit request kind of an opcode (AUDIT_REQ_NONE if unknown). */
 enum audit_req proto_req_of(uint8_t op);
 
@@ -156,6 +192,12 @@ enum audit_req proto_req_of(uint8_t op);
  */
 int proto_admit(struct proto *, struct proto_peer *, size_t nconns,
     size_t nremote, const struct proto_now *, struct proto_out *);
+
+/*
+ * Count an open local connection, admitted before its uid was known,
+ * against its uid (peer->facts.uid) from now on; never refuses it.
+ */
+void proto_count_uid(struct proto *, struct proto_peer *);
 
 /* A connection admitted by proto_admit() has closed. */
 void proto_close(struct proto *, const struct proto_peer *);

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +33,14 @@
 #include "conn.h"
 #include "holder.h"
 #include "log.h"
+#include "owner_state.h"
 #include "proto.h"
 #include "registry.h"
 #include "server.h"
+#include "sockdiag_io.h"
 #include "systemd.h"
 #include "util.h"
+#include "wire.h"
 
 #define ACCEPT_BACKOFF_MS	100
 
@@ -74,7 +78,13 @@ struct server {
 	struct reload		*reload;	/* a reload in progress */
 	int			 reload_again;	/* SIGHUP during it */
 	int			 status;
+	/* sock_diag: NULL if the kernel or sandbox refused it (stock). */
+	struct sockdiag_io	*sd;
+	int			 sd_failing;	/* a lookup failure was logged */
 };
+
+static void	sd_failed(struct server *, const char *, const char *);
+static int	peer_uid(void *, struct proto_peer *);
 
 /* Allocate a server for a configuration and policy. */
 struct server *
@@ -387,6 +397,17 @@ admit(struct server *s, struct listener *l, int fd,
 	    NULL : (const struct sockaddr *)&local);
 	(void)addr_from_sockaddr(peer, &pp.addr);
 	pp.facts.uid = -1;
+	/*
+	 * A local peer's uid, for its per-uid cap: only once the local
+	 * connections reach the cap (below it no uid can be over it), so
+	 * that lookups pay no netlink round trip. Then every open local
+	 * connection is attributed too, and the cap is exact.
+	 */
+	if (pp.local && s->sd != NULL && local.ss_family != AF_UNSPEC &&
+	    s->cc.nconns - s->cc.nremote >= s->cfg.lim.max_per_uid) {
+		conn_attribute_all(&s->cc, peer_uid, s);
+		(void)peer_uid(s, &pp);
+	}
 	if (!proto_admit(s->proto, &pp, s->cc.nconns, s->cc.nremote, &now,
 	    &out)) {
 		close(fd);
@@ -524,7 +545,128 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 void
 server_counters(struct server *s)
 {
-	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)));
+	struct proto_uid_stats	 st;
+	char			 extra[128];
+
+	proto_uid_stats(s->proto, &st);
+	snprintf(extra, sizeof(extra), "max_connections_per_uid=%zu "
+	    "local_uids=%zu uid_cap_refused=%llu", s->cfg.lim.max_per_uid,
+	    st.uids, st.refused);
+	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)),
+	    extra);
+}
+
+/*
+ * A sock_diag lookup failed. Say so once per episode: a registration
+ * that needed it gets verdict=unverified meanwhile.
+ */
+static void
+sd_failed(struct server *s, const char *what, const char *errstr)
+{
+	if (!s->sd_failing)
+		log_event(LOG_WARNING, "event=attribution_failed lookup=%s "
+		    "error=\"%s\"", what, errstr);
+	s->sd_failing = 1;
+}
+
+/* Fill a local peer's uid from sock_diag: 0, or -1 (logged once). */
+static int
+peer_uid(void *arg, struct proto_peer *peer)
+{
+	struct server		*s = arg;
+	struct sockdiag_sock	 sk;
+	const char		*errstr = NULL;
+
+	if (s->sd == NULL || peer->src == NULL || peer->dst == NULL)
+		return -1;
+	if (sockdiag_io_peer(s->sd, peer->src, peer->dst, &sk, &errstr) == -1) {
+		sd_failed(s, "peer", errstr);
+		return -1;
+	}
+	s->sd_failing = 0;
+	peer->facts.uid = (long)sk.uid;
+	return 0;
+}
+
+/* The facts hook: what the kernel says about a local peer's request. */
+static void
+conn_facts(void *arg, struct proto_peer *peer, const uint8_t *body,
+    size_t len, struct conn_facts *buf)
+{
+	struct server	*s = arg;
+	struct passwd	 pw, *res = NULL;
+	char		 pwbuf[1024];
+	const char	*errstr = NULL;
+	uint16_t	 port;
+
+	if (s->sd == NULL || len < 1)
+		return;
+	/* Who asks, for requests that change or reveal state. */
+	if (peer->facts.uid < 0 && (body[0] == WIRE_OP_ALIVE2 ||
+	    body[0] == WIRE_OP_STOP || body[0] == WIRE_OP_KILL ||
+	    body[0] == WIRE_OP_DUMP || body[0] == WIRE_OP_FORGET))
+		(void)peer_uid(s, peer);
+	/* The user's name, for records of requests that change state. */
+	if (peer->facts.uid >= 0 && (body[0] == WIRE_OP_ALIVE2 ||
+	    body[0] == WIRE_OP_STOP || body[0] == WIRE_OP_KILL ||
+	    body[0] == WIRE_OP_DUMP) && getpwuid_r((uid_t)peer->facts.uid,
+	    &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL &&
+	    strlen(pw.pw_name) < sizeof(buf->user)) {
+		snprintf(buf->user, sizeof(buf->user), "%s", pw.pw_name);
+		peer->facts.user = buf->user;
+	}
+	/* ALIVE2: who listens on the announced port, bound where. */
+	if (body[0] != WIRE_OP_ALIVE2 || len < 3 ||
+	    (!s->pol.check_port_owner &&
+	    s->pol.dist_exposure == CONF_DIST_IGNORE))
+		return;
+	port = (uint16_t)(body[1] << 8 | body[2]);
+	if (sockdiag_io_listeners(s->sd, port, &buf->listeners,
+	    &errstr) == -1) {
+		sd_failed(s, "listeners", errstr);
+		return;
+	}
+	s->sd_failing = 0;
+	peer->facts.listeners = &buf->listeners;
+}
+
+/* Load the sticky owners at start: never a reason not to start. */
+static void
+sticky_load(struct server *s)
+{
+	char	 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
+
+	if (s->cfg.state_file[0] == '\0')
+		return;
+	switch (owner_state_load(s->cfg.state_file, proto_sticky(s->proto),
+	    err, sizeof(err))) {
+	case OWNER_LOAD_OK:
+		log_info("sticky owners: %zu names from %s",
+		    owner_sticky_count(proto_sticky(s->proto)),
+		    s->cfg.state_file);
+		break;
+	case OWNER_LOAD_MISSING:
+		break;
+	case OWNER_LOAD_IGNORED:
+		log_event(LOG_WARNING, "event=state_file_ignored error=\"%s\" "
+		    "names=0", log_quote(q, sizeof(q), err));
+		break;
+	}
+}
+
+/* The sticky table changed: write it out before anything else runs. */
+static void
+sticky_save(void *arg)
+{
+	struct server	*s = arg;
+	char		 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
+
+	if (s->cfg.state_file[0] == '\0')
+		return;
+	if (owner_state_save(s->cfg.state_file, proto_sticky(s->proto), err,
+	    sizeof(err)) == -1)
+		log_event(LOG_WARNING, "event=state_file_error error=\"%s\"",
+		    log_quote(q, sizeof(q), err));
 }
 
 /* Stop the loop from a KILL. */
@@ -604,7 +746,26 @@ server_start(struct server *s)
 			return -1;
 		}
 	}
+	/*
+	 * sock_diag tells who is on the other end of a local connection and
+	 * who listens on a port. Without it (not Linux, AF_NETLINK outside
+	 * RestrictAddressFamilies) the daemon registers as stock does.
+	 */
+	{
+		const char	*errstr = "";
+
+		if ((s->sd = sockdiag_io_open(&errstr)) == NULL)
+			log_event(LOG_WARNING, "event=attribution_unavailable "
+			    "error=\"%s: %s\" effect=\"registration checks "
+			    "off, registrations as stock epmd\"", errstr,
+			    strerror(errno));
+	}
 	policy_apply(s);
+	sticky_load(s);
+	s->cc.facts = conn_facts;
+	s->cc.facts_arg = s;
+	s->cc.sticky_changed = sticky_save;
+	s->cc.sticky_arg = s;
 	s->cc.base = s->base;
 	s->cc.proto = s->proto;
 	s->cc.packet_timeout = s->cfg.packet_timeout;
@@ -682,8 +843,10 @@ server_free(struct server *s)
 	reload_discard(s);
 	conn_close_all(&s->cc);
 	proto_free(s->proto);
+	sockdiag_io_close(s->sd);
 	log_shutdown();
 	acl_free(s->pol.acl);
+	free(s->pol.reg);
 	if (s->base != NULL)
 		event_base_free(s->base);
 	free(s);
@@ -730,6 +893,12 @@ policy_apply(struct server *s)
 		.acl = s->pol.acl,
 		.names_refusal = s->pol.names_refusal,
 		.port_refusal = s->pol.port_refusal,
+		.attribution = s->sd != NULL,
+		.reg = s->pol.reg,
+		.register_default = s->pol.register_default,
+		.check_port_owner = s->pol.check_port_owner,
+		.root_any_port = s->pol.root_any_port,
+		.dist_exposure = s->pol.dist_exposure,
 	};
 
 	proto_set_policy(s->proto, &pp);
@@ -826,6 +995,18 @@ reload_finish(struct server *s, struct reload *r)
 		    log_quote(q, sizeof(q), r->errs.msg[i]));
 	np->names_refusal = r->c.names_refusal;
 	np->port_refusal = r->c.port_refusal;
+	np->register_default = r->c.register_default;
+	np->check_port_owner = r->c.check_port_owner;
+	np->root_any_port = r->c.root_any_port;
+	np->dist_exposure = r->c.dist_exposure;
+	if ((np->reg = malloc(sizeof(*np->reg))) == NULL) {
+		log_warnx("reload: out of memory; keeping the current policy");
+		acl_free(np->acl);
+		np->acl = NULL;
+		systemd_notify_ready("reload failed: out of memory");
+		return;
+	}
+	*np->reg = r->c.reg;
 	snprintf(np->file, sizeof(np->file), "%s", s->cfg.acl_path != NULL ?
 	    s->cfg.acl_path : r->c.acl_file);
 	policy_describe(&s->pol, was, sizeof(was));
@@ -836,8 +1017,10 @@ reload_finish(struct server *s, struct reload *r)
 	    "(built-in)" : np->file));
 	log_debug("reload: %s replaces %s", now, was);
 	acl_free(s->pol.acl);
+	free(s->pol.reg);
 	s->pol = *np;
 	np->acl = NULL;
+	np->reg = NULL;
 	policy_apply(s);
 	/* A large ACL replaced by a small one: give the memory back. */
 	malloc_trim(0);

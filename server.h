@@ -35,6 +35,8 @@ struct server_config {
 	const char	*acl_path;		/* -acl, or NULL */
 	unsigned	 counters_interval;	/* seconds, 0 off */
 	struct conf_limits lim;		/* see epmd_secure.conf(5) */
+	/* Sticky owners' state file ("" none: kept in memory only). */
+	char		 state_file[CONF_PATH_LEN];
 };
 
 /* The part of the configuration a reload may change. */
@@ -44,6 +46,12 @@ struct server_policy {
 	char			 file[CONF_PATH_LEN];	/* the ACL's path */
 	enum conf_names_refusal	 names_refusal;
 	enum conf_port_refusal	 port_refusal;
+	/* Registration integrity; reg is owned (freed with the policy). */
+	struct conf_registers	*reg;
+	enum conf_register_default register_default;
+	int			 check_port_owner;
+	int			 root_any_port;
+	enum conf_dist_exposure	 dist_exposure;
 };
 
 /* What server_bind() reports. */

@@ -298,7 +298,9 @@ wire_decode_request(const uint8_t *body, size_t len,
 		req->op = WIRE_OP_PORT2;
 		return decode_port2(&c, &req->node, errstr);
 	case WIRE_OP_STOP:
-		req->op = WIRE_OP_STOP;
+	case WIRE_OP_FORGET:
+		/* FORGET NAME is framed as STOP NAME is. */
+		req->op = (enum wire_op)op;
 		return decode_stop(&c, &req->node, errstr);
 	case WIRE_OP_NAMES:
 	case WIRE_OP_DUMP:

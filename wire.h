@@ -30,6 +30,7 @@ enum wire_op {
 	WIRE_OP_KILL	= 107,	/* 'k' */
 	WIRE_OP_NAMES	= 110,	/* 'n' */
 	WIRE_OP_STOP	= 115,	/* 's' */
+	WIRE_OP_FORGET	= 102,	/* 'f': ours: forget a sticky owner (root) */
 	WIRE_OP_ALIVE2	= 120,	/* 'x' */
 	WIRE_OP_PORT2	= 122,	/* 'z' */
 };

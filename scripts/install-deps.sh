@@ -5,10 +5,10 @@
 # Usage: scripts/install-deps.sh [build|test]   (default: test, the superset)
 set -eu
 
-build_pkgs="build-essential pkg-config libevent-dev libsystemd-dev"
+build_pkgs="build-essential pkg-config libevent-dev libsystemd-dev libmnl-dev"
 test_pkgs="$build_pkgs libcmocka-dev erlang-base python3 rsyslog nmap mandoc
 iproute2 systemd procps util-linux clang libclang-rt-14-dev debhelper
-dpkg-dev strace valgrind gcovr lintian rabbitmq-server"
+dpkg-dev strace valgrind gcovr lintian rabbitmq-server erlang-dev elixir"
 
 case "${1:-test}" in
 build) want=$build_pkgs ;;

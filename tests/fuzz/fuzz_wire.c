@@ -168,6 +168,7 @@ check_decoded(const uint8_t *body, size_t len)
 		encode_lines(n);
 		break;
 	case WIRE_OP_STOP:
+	case WIRE_OP_FORGET:	/* ours (-forget), framed as STOP */
 		CHECK(n->namelen <= WIRE_MAX_NAME_BYTES);
 		CHECK(strlen(n->name) == n->namelen);
 		CHECK(memcmp(n->name, body + 1, n->namelen) == 0);

@@ -132,6 +132,21 @@ class LoggedProcess:
         return self.proc.poll() is None
 
 
+# Tests register made-up ports (5000 ...) that nobody listens on. The
+# registration checks would refuse them (port_not_owned: test_register_*.py
+# covers that), so test configurations turn the port-owner check off.
+SYNTHETIC_PORTS = "check_port_owner no\n"
+
+
+def synthetic_ports_conf(logdir):
+    """A configuration file holding only SYNTHETIC_PORTS, readable by all."""
+    path = os.path.join(logdir, "synthetic-ports.conf")
+    with open(path, "w") as f:
+        f.write(SYNTHETIC_PORTS)
+    os.chmod(path, 0o644)
+    return path
+
+
 class Daemon(LoggedProcess):
     """A daemon (ours or stock) running in the foreground on an ephemeral port.
 
@@ -146,7 +161,12 @@ class Daemon(LoggedProcess):
         self.logdir = logdir or tempfile.mkdtemp(prefix="epmdtest-")
         self.logpath = os.path.join(self.logdir, "%s-%d.log" % (self.name, self.port))
         self.log = open(self.logpath, "wb")
-        self.argv = [self.binary, "-port", str(self.port)] + list(args)
+        args = list(args)
+        # Ours, without a configuration of the test's own: see SYNTHETIC_PORTS.
+        if (os.path.basename(self.binary).startswith("epmd_secure") and "-config" not in args
+                and not any(a in ("-names", "-dump", "-kill", "-stop", "-t") for a in args)):
+            args = ["-config", synthetic_ports_conf(self.logdir)] + args
+        self.argv = [self.binary, "-port", str(self.port)] + args
         self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=clean_env(env))
         if wait:
@@ -307,10 +327,31 @@ def have(cmd):
 # --- Audit records (test_audit_*.py) -------------------------------------
 
 AUDIT_REQS = ("-", "ALIVE2", "ALIVE2_END", "PORT_PLEASE2", "NAMES", "DUMP", "KILL",
-              "STOP")
+              "STOP", "FORGET")
 AUDIT_VERDICTS = ("ok", "not_found", "denied", "rate_limited", "malformed", "not_local",
                   "duplicate", "timeout", "refused", "invalid", "full", "no_request",
-                  "conn_limit")     # enum audit_verdict order (log.h)
+                  "conn_limit", "not_owner", "port_not_owned", "dist_exposed", "unverified",
+                  "sticky_full")     # enum audit_verdict order (audit.h)
+# Requests whose local peer the daemon attributes (uid=, user=) through
+# sock_diag once the whole frame is in: the test process's own user. A
+# connection that fails before that (silence, framing) is not attributed.
+ATTRIBUTED_REQS = ("ALIVE2", "STOP", "KILL", "DUMP", "FORGET")
+FRAMING_REASONS = ("zero length", "bytes past the end of the frame", "length over 3057",
+                   "end of stream inside the frame", "read error inside the frame")
+
+
+def _attributed(src, req, verdict, reason):
+    """(uid, user) a record of req from src carries, or None."""
+    if req not in ATTRIBUTED_REQS or not (src[0].startswith("127.") or src[0] == "::1"):
+        return None
+    if verdict in ("timeout", "no_request") or reason in FRAMING_REASONS:
+        return None
+    import pwd
+    uid = os.geteuid()
+    try:
+        return uid, pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return uid, None
 # syslog severities the daemon must use per verdict (log.c contract).
 SEV_INFO, SEV_NOTICE, SEV_WARNING = 6, 5, 4
 LOG_DAEMON = 3
@@ -365,6 +406,11 @@ def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
             parts.append("%s=%d" % (k, v))
     if reason is not None:
         parts.append('reason="%s"' % reason)
+    who = _attributed(src, req, verdict, reason)
+    if who is not None:
+        parts.append("uid=%d" % who[0])
+        if who[1] is not None:
+            parts.append("user=%s" % who[1])
     return " ".join(parts)
 
 
@@ -382,13 +428,21 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
             f[k] = str(v)
     if reason is not None:
         f["EPMD_REASON"] = reason
+    who = _attributed(src, req, verdict, reason)
+    if who is not None:
+        f["EPMD_UID"] = str(who[0])
+        if who[1] is not None:
+            f["EPMD_USER"] = who[1]
     return f
 
 
-def audit_counters(counts, conns=0, nodes=0, dropped=0):
-    """The exact text of an event=counters record; counts is {(req, verdict): n}."""
+def audit_counters(counts, conns=0, nodes=0, dropped=0, per_uid=1024, local_uids=0,
+                   uid_refused=0):
+    """The exact text of an event=counters record; counts is {(req, verdict): n}.
+    per_uid is max_connections_per_uid (1024 by default)."""
     parts = ["event=counters", "conns=%d" % conns, "nodes=%d" % nodes,
-             "log_dropped=%d" % dropped]
+             "log_dropped=%d" % dropped, "max_connections_per_uid=%d" % per_uid,
+             "local_uids=%d" % local_uids, "uid_cap_refused=%d" % uid_refused]
     for r in AUDIT_REQS:
         for v in AUDIT_VERDICTS:
             if (r, v) in counts:

@@ -101,6 +101,8 @@ ACL_BROKEN_LINE = 6
 
 CONF = """\
 # test configuration
+# made-up registration ports: no listener to own them
+check_port_owner no
 port %d
 packet_timeout 10
 acl_file %s

@@ -175,6 +175,7 @@ class Run:
             f.write("\n".join(ACL) + "\n")
         with open(conf, "w") as f:
             f.write("log_target journald\nlog_ident %s\n" % IDENT)
+            f.write(epmdtest.SYNTHETIC_PORTS)
         os.chmod(acl, 0o644)
         os.chmod(conf, 0o644)
         self.journal = Journal(self.tmp)

@@ -253,6 +253,7 @@ class Run:
         with open(conf, "w") as f:
             f.write("log_target syslog\nlog_facility daemon\nlog_ident %s\n"
                     "packet_timeout 2\n" % IDENT)
+            f.write(epmdtest.SYNTHETIC_PORTS)
         os.chmod(acl, 0o644)
         os.chmod(conf, 0o644)
         self.rs = Rsyslog(self.tmp, 1)

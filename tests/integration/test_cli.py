@@ -51,7 +51,11 @@ class Daemon:
         self.errpath = os.path.join(LOGDIR, tag + ".stderr")
         self.out = open(self.outpath, "wb")
         self.err = open(self.errpath, "wb")
-        self.argv = [binary, "-port", str(self.port)] + list(args)
+        args = list(args)
+        # Made-up registration ports: see epmdtest.SYNTHETIC_PORTS.
+        if os.path.basename(binary).startswith("epmd_secure") and "-config" not in args:
+            args = ["-config", epmdtest.synthetic_ports_conf(LOGDIR)] + args
+        self.argv = [binary, "-port", str(self.port)] + args
         self.proc = subprocess.Popen(self.argv, stdout=self.out, stderr=self.err,
                                      stdin=subprocess.DEVNULL, env=clean_env(env))
         self.socks = []

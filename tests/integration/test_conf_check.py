@@ -170,7 +170,7 @@ def part_sysconfdir(d):
 
 def part_reload(d):
     conf, acl = os.path.join(d, "reload.conf"), os.path.join(d, "reload.acl")
-    write(conf, "packet_timeout 10\n")
+    write(conf, "packet_timeout 10\n" + epmdtest.SYNTHETIC_PORTS)
     # 127.0.0.1 may look up ports but not list names.
     write(acl, "allow 127.0.0.0/8 port\nallow ::1\n")
     with Daemon(args=["-d", "-config", conf, "-acl", acl], logdir=d) as dm:

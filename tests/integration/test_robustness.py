@@ -50,6 +50,7 @@ def drop_privileges():
     acl = os.path.join(tmp, "acl")
     with open(conf, "w") as f:
         f.write("user nobody\n")
+        f.write(epmdtest.SYNTHETIC_PORTS)
     with open(acl, "w") as f:
         f.write("allow 127.0.0.0/8\nallow ::1\n")
     os.chmod(conf, 0o644)

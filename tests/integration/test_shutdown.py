@@ -18,6 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import epmdtest  # noqa: E402
 from epmdtest import (EPMD_SECURE, Fail, check, clean_env, connect, frame,
                       free_port, names, port_please, register, skip,
                       wait_listening, wait_until)
@@ -34,6 +35,7 @@ def main():
         f.write("allow 127.0.0.0/8\nallow ::1\n")
     with open(conf, "w") as f:
         f.write("acl_file %s\n" % acl)
+        f.write(epmdtest.SYNTHETIC_PORTS)
     os.chmod(acl, 0o644)
     os.chmod(conf, 0o644)
     port = free_port()

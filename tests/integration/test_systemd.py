@@ -107,7 +107,8 @@ def write_file(path, text, mode=0o600):
 
 def write_conf(path, port, acl_path, extra="", mode=0o600):
     write_file(path, "port %d\nacl_file %s\nnames_refusal close\n"
-               "port_refusal not_found\npacket_timeout 10\n%s" % (port, acl_path, extra), mode)
+               "port_refusal not_found\npacket_timeout 10\ncheck_port_owner no\n%s"
+               % (port, acl_path, extra), mode)
 
 
 def run(argv, timeout=CMD_TIMEOUT, **kw):

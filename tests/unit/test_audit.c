@@ -173,6 +173,58 @@ test_audit_vocabulary(void **state)
 	assert_int_equal(k, RL_KIND_CONN);
 }
 
+/* A registration refused for its owner: verdict, uid and user last. */
+static void
+test_audit_uid_and_user(void **state)
+{
+	struct sockaddr_in	 src = v4("127.0.0.1", 40000);
+	struct sockaddr_in	 dst = v4("127.0.0.1", 4369);
+	struct audit		 a = {
+		.src = (struct sockaddr *)&src,
+		.dst = (struct sockaddr *)&dst,
+		.req = AUDIT_REQ_ALIVE2,
+		.verdict = AUDIT_NOT_OWNER,
+		.node = "rabbit",
+		.nodelen = 6,
+		.port = 25672,
+		.creation = 99,
+		.names = -1,
+		.rule = 3,
+		.reason = "register rule",
+		.has_uid = 1,
+		.uid = 1001,
+		.user = "mallory",
+	};
+	char			 buf[AUDIT_TEXT_MAX];
+
+	(void)state;
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "event=query src=127.0.0.1 src_port=40000 "
+	    "dst=127.0.0.1 dst_port=4369 req=ALIVE2 node=rabbit "
+	    "verdict=not_owner port=25672 creation=99 rule=3 "
+	    "reason=\"register rule\" uid=1001 user=mallory");
+	audit_format_journal(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "EPMD_VERDICT=not_owner\n"));
+	assert_non_null(strstr(buf, "EPMD_UID=1001\nEPMD_USER=mallory\n"));
+	/* uid 0 is shown; a name that is not a bare word is left out. */
+	a.uid = 0;
+	a.user = "a b";
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " uid=0"));
+	assert_null(strstr(buf, "user="));
+	/* No uid: neither field. */
+	a.has_uid = 0;
+	a.user = "root";
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_null(strstr(buf, "uid="));
+	assert_null(strstr(buf, "user="));
+	assert_string_equal(audit_verdict_name(AUDIT_PORT_NOT_OWNED),
+	    "port_not_owned");
+	assert_string_equal(audit_verdict_name(AUDIT_DIST_EXPOSED),
+	    "dist_exposed");
+	assert_string_equal(audit_req_name(AUDIT_REQ_FORGET), "FORGET");
+}
+
 /* Run the audit tests. */
 int
 main(void)
@@ -183,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_audit_node_truncated),
 		cmocka_unit_test(test_audit_short_buffer),
 		cmocka_unit_test(test_audit_vocabulary),
+		cmocka_unit_test(test_audit_uid_and_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

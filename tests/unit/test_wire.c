@@ -506,6 +506,7 @@ test_wire_decode_unknown_opcode(void **state)
 		switch (op) {
 		case WIRE_OP_DUMP: case WIRE_OP_KILL: case WIRE_OP_NAMES:
 		case WIRE_OP_STOP: case WIRE_OP_ALIVE2: case WIRE_OP_PORT2:
+		case WIRE_OP_FORGET:
 			continue;
 		default:
 			break;
@@ -521,6 +522,20 @@ test_wire_decode_unknown_opcode(void **state)
 		assert_int_equal(decode_exact(body, sizeof(body), &req, NULL),
 		    WIRE_BAD_FRAME);
 	}
+}
+
+/* FORGET (ours, -forget) is framed as STOP: opcode 'f', then the name. */
+static void
+test_wire_decode_forget(void **state)
+{
+	static const uint8_t	 body[] = { 'f', 'r', 'a', 'b' };
+	struct wire_request	 req;
+
+	(void)state;
+	assert_int_equal(decode_exact(body, sizeof(body), &req, NULL),
+	    WIRE_OK);
+	assert_int_equal(req.op, WIRE_OP_FORGET);
+	assert_string_equal(req.node.name, "rab");
 }
 
 struct bytes_vec {
@@ -1209,6 +1224,7 @@ main(void)
 		cmocka_unit_test(test_wire_decode_alive2_elen_past_frame),
 		cmocka_unit_test(test_wire_decode_alive2_nul_in_name),
 		cmocka_unit_test(test_wire_decode_unknown_opcode),
+		cmocka_unit_test(test_wire_decode_forget),
 		cmocka_unit_test(test_wire_decode_port2_malformed),
 		cmocka_unit_test(test_wire_decode_port2_limits),
 		cmocka_unit_test(test_wire_decode_stop_vectors),
