@@ -29,13 +29,15 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c logfmt.c
+PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c audit.c
+PURE_SRCS	+= logfmt.c metrics.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf ratelimit logfmt
+UNIT_TESTS	= wire registry acl util conf ratelimit audit
+UNIT_TESTS	+= logfmt metrics
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure

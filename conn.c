@@ -119,37 +119,32 @@ conn_peer(struct conn *c)
 	return c->peerstr;
 }
 
-/* Write this connection's audit record. */
+/* Write this connection's audit record, or only count it. */
 static void
 conn_audit(struct conn *c, enum audit_verdict v, const char *node,
     size_t nodelen, long port, long long creation, long names, unsigned rule,
     const char *reason)
 {
-	struct audit	 a;
+	const struct audit	 a = {
+		.src = (struct sockaddr *)&c->peer,
+		.dst = (struct sockaddr *)&c->local,
+		.req = c->req,
+		.verdict = v,
+		.node = node,
+		.nodelen = nodelen,
+		.port = port,
+		.creation = creation,
+		.names = names,
+		.rule = rule,
+		.reason = reason,
+	};
+	enum rl_kind		 kind;
 
-	/*
-	 * Noise from remote peers (garbage, silence, local-only requests) is
-	 * summarised per source like rate-limited lookups: the first after a
-	 * quiet spell is logged in full, the rest are counted, so one peer
-	 * cannot flood the log. Served queries are always logged.
-	 */
-	if (!c->local_peer && (v == AUDIT_MALFORMED || v == AUDIT_NOT_LOCAL ||
-	    v == AUDIT_NO_REQUEST || v == AUDIT_TIMEOUT) &&
-	    !server_note_noise(c->srv, &c->addr)) {
+	if (audit_summarised(v, c->local_peer, &kind) &&
+	    !server_note_refusal(c->srv, &c->addr, kind)) {
 		log_count(c->req, v);
 		return;
 	}
-	a.src = (struct sockaddr *)&c->peer;
-	a.dst = (struct sockaddr *)&c->local;
-	a.req = c->req;
-	a.verdict = v;
-	a.node = node;
-	a.nodelen = nodelen;
-	a.port = port;
-	a.creation = creation;
-	a.names = names;
-	a.rule = rule;
-	a.reason = reason;
 	log_audit(&a);
 }
 
@@ -630,19 +625,10 @@ conn_dispatch(struct conn *c)
 		return;
 	}
 	if (req.op == WIRE_OP_NAMES || req.op == WIRE_OP_PORT2) {
-		switch (server_lookup_allowed(c->srv, &c->addr,
-		    c->local_peer)) {
-		case SERVER_LOOKUP_OK:
-			break;
-		case SERVER_LOOKUP_LIMITED:
+		if (!server_lookup_allowed(c->srv, &c->addr, c->local_peer)) {
 			conn_audit(c, AUDIT_RATE_LIMITED, req.op ==
 			    WIRE_OP_PORT2 ? req.node.name : NULL,
 			    req.node.namelen, -1, -1, -1, 0, NULL);
-			conn_free(c);
-			return;
-		default:
-			/* Counted, and summarised per source later. */
-			log_count(c->req, AUDIT_RATE_LIMITED);
 			conn_free(c);
 			return;
 		}

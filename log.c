@@ -12,9 +12,6 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +24,8 @@
 
 #include "log.h"
 #include "util.h"
-#include "wire.h"
 
 #define RECORD_MAX	8192
-#define LOG_NODE_MAX	1024	/* escaped node name bytes in a record */
 #define RETRY_SECONDS	1
 
 struct record {
@@ -55,33 +50,6 @@ static struct {
 	pid_t			 pid;
 } L = { .fd = -1, .cfg = { .target = LOG_TARGET_STDERR,
     .ident = "epmd_secure", .facility = LOG_DAEMON } };
-
-static const char *const req_names[AUDIT_NREQ] = {
-	[AUDIT_REQ_NONE] = "-",
-	[AUDIT_REQ_ALIVE2] = "ALIVE2",
-	[AUDIT_REQ_ALIVE2_END] = "ALIVE2_END",
-	[AUDIT_REQ_PORT2] = "PORT_PLEASE2",
-	[AUDIT_REQ_NAMES] = "NAMES",
-	[AUDIT_REQ_DUMP] = "DUMP",
-	[AUDIT_REQ_KILL] = "KILL",
-	[AUDIT_REQ_STOP] = "STOP",
-};
-
-static const char *const verdict_names[AUDIT_NVERDICT] = {
-	[AUDIT_OK] = "ok",
-	[AUDIT_NOT_FOUND] = "not_found",
-	[AUDIT_DENIED] = "denied",
-	[AUDIT_RATE_LIMITED] = "rate_limited",
-	[AUDIT_MALFORMED] = "malformed",
-	[AUDIT_NOT_LOCAL] = "not_local",
-	[AUDIT_DUPLICATE] = "duplicate",
-	[AUDIT_TIMEOUT] = "timeout",
-	[AUDIT_REFUSED] = "refused",
-	[AUDIT_INVALID] = "invalid",
-	[AUDIT_FULL] = "full",
-	[AUDIT_NO_REQUEST] = "no_request",
-	[AUDIT_CONN_LIMIT] = "conn_limit",
-};
 
 static const struct {
 	const char	*name;
@@ -115,18 +83,6 @@ static struct {
 static void	flush_queue(void);
 static void	batch_flush(void);
 static void	write_cb(evutil_socket_t, short, void *);
-
-const char *
-log_req_name(enum audit_req r)
-{
-	return (unsigned)r < AUDIT_NREQ ? req_names[r] : "?";
-}
-
-const char *
-log_verdict_name(enum audit_verdict v)
-{
-	return (unsigned)v < AUDIT_NVERDICT ? verdict_names[v] : "?";
-}
 
 int
 log_facility_code(const char *name)
@@ -399,27 +355,6 @@ dispatch(const char *buf, size_t len)
 	}
 }
 
-/* Append printf output to buf at *off, never past len. */
-static void
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	*off += (size_t)n < len - *off ? (size_t)n : len - *off - 1;
-}
-
 /*
  * Emit one record: msg is the logfmt text; jfields is extra journal
  * fields, "KEY=value\n" lines without newlines inside values.
@@ -448,11 +383,11 @@ emit(int pri, const char *msg, const char *jfields)
 			strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 			stamp_t = now;
 		}
-		append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: %s",
+		util_append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: %s",
 		    L.cfg.facility | pri, stamp, L.cfg.ident, (int)L.pid, msg);
 		break;
 	case LOG_TARGET_JOURNALD:
-		append(buf, sizeof(buf), &off, "MESSAGE=%s\nPRIORITY=%d\n"
+		util_append(buf, sizeof(buf), &off, "MESSAGE=%s\nPRIORITY=%d\n"
 		    "SYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n"
 		    "SYSLOG_PID=%d\n%s", msg, pri, L.cfg.facility >> 3,
 		    L.cfg.ident, (int)L.pid, jfields != NULL ? jfields : "");
@@ -521,79 +456,6 @@ log_shutdown(void)
 	L.fd = -1;
 }
 
-/* Bytes util_escape() would write for in[0..len), without a limit. */
-static size_t
-escaped_len(const char *in, size_t len)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		n += c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? 1 : 4;
-	}
-	return n;
-}
-
-/* Is v safe as a bare logfmt value? */
-static int
-bare(const char *v)
-{
-	if (*v == '\0')
-		return 0;
-	for (; *v != '\0'; v++)
-		if (*v <= ' ' || *v == '"' || *v == '=' || *v == '\\' ||
-		    *v >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* The address (IPv4-mapped shown as IPv4) and port of sa, for records. */
-static void
-split_addr(const struct sockaddr *sa, char *addr, size_t alen, long *port)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	*port = -1;
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, addr, (socklen_t)alen);
-		*port = ntohs(sin->sin_port);
-		return;
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], addr,
-			    (socklen_t)alen);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, addr,
-			    (socklen_t)alen);
-		*port = ntohs(sin6->sin6_port);
-		return;
-	default:
-		snprintf(addr, alen, "-");
-		return;
-	}
-}
-
-static int
-verdict_priority(enum audit_verdict v)
-{
-	switch (v) {
-	case AUDIT_OK:
-	case AUDIT_NOT_FOUND:
-		return LOG_INFO;
-	case AUDIT_MALFORMED:
-	case AUDIT_FULL:
-		return LOG_WARNING;
-	default:
-		return LOG_NOTICE;
-	}
-}
-
 void
 log_count(enum audit_req r, enum audit_verdict v)
 {
@@ -601,76 +463,21 @@ log_count(enum audit_req r, enum audit_verdict v)
 		L.count[r][v]++;
 }
 
+/* Count one record and send it in the configured form. */
 void
 log_audit(const struct audit *a)
 {
-	char	 msg[RECORD_MAX / 2], jf[RECORD_MAX / 2];
-	char	 node[WIRE_ESCAPED_MAX], src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
-	size_t	 m = 0, j = 0, jl;
-	long	 sport = -1, dport = -1;
+	char	 msg[AUDIT_TEXT_MAX], jf[AUDIT_TEXT_MAX];
 
-	if ((unsigned)a->req < AUDIT_NREQ &&
-	    (unsigned)a->verdict < AUDIT_NVERDICT)
-		L.count[a->req][a->verdict]++;
+	log_count(a->req, a->verdict);
 	if (L.cfg.target == LOG_TARGET_NONE)
 		return;
-	jl = L.cfg.target == LOG_TARGET_JOURNALD ? sizeof(jf) : 0;
-	jf[0] = '\0';
-	if (a->src != NULL)
-		split_addr(a->src, src, sizeof(src), &sport);
-	else
-		snprintf(src, sizeof(src), "-");
-	if (a->dst != NULL)
-		split_addr(a->dst, dst, sizeof(dst), &dport);
-	else
-		snprintf(dst, sizeof(dst), "-");
-
-	append(msg, sizeof(msg), &m, "event=query src=%s src_port=%ld "
-	    "dst=%s dst_port=%ld req=%s", src, sport, dst, dport,
-	    log_req_name(a->req));
-	append(jf, jl, &j, "EPMD_EVENT=query\nEPMD_SRC_ADDR=%s\n"
-	    "EPMD_SRC_PORT=%ld\nEPMD_DST_ADDR=%s\nEPMD_DST_PORT=%ld\n"
-	    "EPMD_REQUEST=%s\nEPMD_VERDICT=%s\n", src, sport, dst, dport,
-	    log_req_name(a->req), log_verdict_name(a->verdict));
-	if (a->node != NULL) {
-		/*
-		 * A 255-character name can escape to 4 KB: keep a record
-		 * within what syslog daemons accept (rsyslog: 8 KB), and say
-		 * when the name was cut.
-		 */
-		size_t	 shown = util_escape(node, LOG_NODE_MAX + 1, a->node,
-		    a->nodelen);
-
-		append(msg, sizeof(msg), &m, bare(node) ? " node=%s" :
-		    " node=\"%s\"", node);
-		append(jf, jl, &j, "EPMD_NODE=%s\n", node);
-		if (escaped_len(a->node, a->nodelen) > shown)
-			append(msg, sizeof(msg), &m, " node_truncated=yes");
-	}
-	append(msg, sizeof(msg), &m, " verdict=%s",
-	    log_verdict_name(a->verdict));
-	if (a->port >= 0) {
-		append(msg, sizeof(msg), &m, " port=%ld", a->port);
-		append(jf, jl, &j, "EPMD_PORT=%ld\n", a->port);
-	}
-	if (a->creation >= 0) {
-		append(msg, sizeof(msg), &m, " creation=%lld", a->creation);
-		append(jf, jl, &j, "EPMD_CREATION=%lld\n",
-		    a->creation);
-	}
-	if (a->names >= 0) {
-		append(msg, sizeof(msg), &m, " names=%ld", a->names);
-		append(jf, jl, &j, "EPMD_NAMES=%ld\n", a->names);
-	}
-	if (a->rule > 0) {
-		append(msg, sizeof(msg), &m, " rule=%u", a->rule);
-		append(jf, jl, &j, "EPMD_RULE=%u\n", a->rule);
-	}
-	if (a->reason != NULL) {
-		append(msg, sizeof(msg), &m, " reason=\"%s\"", a->reason);
-		append(jf, jl, &j, "EPMD_REASON=%s\n", a->reason);
-	}
-	emit(verdict_priority(a->verdict), msg, jl > 0 ? jf : NULL);
+	audit_format_logfmt(a, msg, sizeof(msg));
+	if (L.cfg.target == LOG_TARGET_JOURNALD) {
+		audit_format_journal(a, jf, sizeof(jf));
+		emit(audit_priority(a->verdict), msg, jf);
+	} else
+		emit(audit_priority(a->verdict), msg, NULL);
 }
 
 void
@@ -705,14 +512,15 @@ log_counters(size_t conns, size_t nodes)
 	size_t	 m = 0;
 	int	 r, v;
 
-	append(msg, sizeof(msg), &m, "event=counters conns=%zu nodes=%zu "
+	util_append(msg, sizeof(msg), &m, "event=counters conns=%zu nodes=%zu "
 	    "log_dropped=%llu", conns, nodes, L.dropped_total);
 	for (r = 0; r < AUDIT_NREQ; r++)
 		for (v = 0; v < AUDIT_NVERDICT; v++)
 			if (L.count[r][v] > 0)
-				append(msg, sizeof(msg), &m, " %s.%s=%llu",
-				    r == AUDIT_REQ_NONE ? "NONE" : req_names[r],
-				    verdict_names[v],
+				util_append(msg, sizeof(msg), &m, " %s.%s=%llu",
+				    r == AUDIT_REQ_NONE ? "NONE" :
+				    audit_req_name((enum audit_req)r),
+				    audit_verdict_name((enum audit_verdict)v),
 				    L.count[r][v]);
 	emit(LOG_INFO, msg, "EPMD_EVENT=counters\n");
 }

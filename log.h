@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "audit.h"
+
 enum log_target {
 	LOG_TARGET_SYSLOG = 0,
 	LOG_TARGET_JOURNALD,
@@ -32,50 +34,6 @@ enum log_target {
 #define LOG_DEFAULT_JOURNAL_SOCKET	"/run/systemd/journal/socket"
 #define LOG_QUEUE_RECORDS		4096
 #define LOG_QUEUE_BYTES			(1024 * 1024)
-
-enum audit_req {
-	AUDIT_REQ_NONE = 0,	/* no complete request */
-	AUDIT_REQ_ALIVE2,
-	AUDIT_REQ_ALIVE2_END,	/* a registration ended */
-	AUDIT_REQ_PORT2,
-	AUDIT_REQ_NAMES,
-	AUDIT_REQ_DUMP,
-	AUDIT_REQ_KILL,
-	AUDIT_REQ_STOP,
-	AUDIT_NREQ
-};
-
-enum audit_verdict {
-	AUDIT_OK = 0,
-	AUDIT_NOT_FOUND,
-	AUDIT_DENIED,		/* the ACL refused it */
-	AUDIT_RATE_LIMITED,
-	AUDIT_MALFORMED,
-	AUDIT_NOT_LOCAL,	/* local-only request from a remote peer */
-	AUDIT_DUPLICATE,	/* name already registered */
-	AUDIT_TIMEOUT,
-	AUDIT_REFUSED,		/* KILL with live nodes, STOP not relaxed */
-	AUDIT_INVALID,		/* a registration with a refused name */
-	AUDIT_FULL,		/* a table or cap is full */
-	AUDIT_NO_REQUEST,	/* closed before sending anything */
-	AUDIT_CONN_LIMIT,	/* over a connection cap: closed at once */
-	AUDIT_NVERDICT
-};
-
-/* One query's record: fixed fields, -1 (or NULL) for "not applicable". */
-struct audit {
-	const struct sockaddr	*src;
-	const struct sockaddr	*dst;
-	enum audit_req		 req;
-	enum audit_verdict	 verdict;
-	const char		*node;		/* raw bytes, escaped here */
-	size_t			 nodelen;
-	long			 port;		/* port returned or registered */
-	long long		 creation;
-	long			 names;		/* names listed */
-	unsigned		 rule;		/* deciding ACL line, 0 none */
-	const char		*reason;	/* a constant string */
-};
 
 struct log_config {
 	enum log_target	 target;
@@ -107,10 +65,6 @@ void log_audit(const struct audit *);
 
 /* Count a query in the counters without writing a record (summarised). */
 void log_count(enum audit_req, enum audit_verdict);
-
-/* The stable names of requests and verdicts, as logged. */
-const char *log_req_name(enum audit_req);
-const char *log_verdict_name(enum audit_verdict);
 
 /* Write one record of free-form lifecycle fields (logfmt key=value ...). */
 void log_event(int priority, const char *fmt, ...)

@@ -248,20 +248,23 @@ refuse_conn(struct server *s, const struct sockaddr *peer,
     const struct sockaddr *local, const struct acl_addr *key,
     const char *why)
 {
-	struct audit	 a;
+	const struct audit	 a = {
+		.src = peer,
+		.dst = local,
+		.req = AUDIT_REQ_NONE,
+		.verdict = AUDIT_CONN_LIMIT,
+		.port = -1,
+		.creation = -1,
+		.names = -1,
+		.reason = why,
+	};
+	enum rl_kind		 kind;
 
-	if (key != NULL && !rl_note_refusal(s->rl, key, RL_KIND_CONN,
-	    now_ms())) {
-		log_count(AUDIT_REQ_NONE, AUDIT_CONN_LIMIT);
+	if (key != NULL && audit_summarised(a.verdict, 0, &kind) &&
+	    !rl_note_refusal(s->rl, key, kind, now_ms())) {
+		log_count(a.req, a.verdict);
 		return;
 	}
-	memset(&a, 0, sizeof(a));
-	a.src = peer;
-	a.dst = local;
-	a.req = AUDIT_REQ_NONE;
-	a.verdict = AUDIT_CONN_LIMIT;
-	a.port = a.creation = a.names = -1;
-	a.reason = why;
 	log_audit(&a);
 }
 
@@ -390,35 +393,31 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-enum server_lookup
+int
 server_lookup_allowed(struct server *s, const struct acl_addr *peer,
     int local)
 {
 	const struct conf_limits	*lim = &s->cfg.lim;
 	struct acl_addr			 key;
-	uint64_t			 now;
 
 	if (local && !lim->limit_loopback)
-		return SERVER_LOOKUP_OK;
+		return 1;
 	if (peer->family != AF_INET && peer->family != AF_INET6)
-		return SERVER_LOOKUP_LIMITED;
+		return 0;
 	rl_key(peer, lim->v4len, lim->v6len, &key);
-	now = now_ms();
-	if (rl_take(s->rl, &key, now, lim->rate, lim->burst) == RL_OK)
-		return SERVER_LOOKUP_OK;
-	return rl_note_refusal(s->rl, &key, RL_KIND_RATE, now) ?
-	    SERVER_LOOKUP_LIMITED : SERVER_LOOKUP_LIMITED_QUIET;
+	return rl_take(s->rl, &key, now_ms(), lim->rate, lim->burst) == RL_OK;
 }
 
 int
-server_note_noise(struct server *s, const struct acl_addr *peer)
+server_note_refusal(struct server *s, const struct acl_addr *peer,
+    enum rl_kind kind)
 {
 	struct acl_addr	 key;
 
 	if (peer->family != AF_INET && peer->family != AF_INET6)
 		return 1;
 	rl_key(peer, s->cfg.lim.v4len, s->cfg.lim.v6len, &key);
-	return rl_note_refusal(s->rl, &key, RL_KIND_NOISE, now_ms());
+	return rl_note_refusal(s->rl, &key, kind, now_ms());
 }
 
 static void

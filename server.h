@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "conf.h"
+#include "ratelimit.h"
 
 #define SERVER_MAX_ADDRESSES	32
 #define SERVER_DEFAULT_PORT	4369
@@ -103,12 +104,6 @@ int server_reload(struct server *);
 void server_conn_closed(struct server *, int local,
     const struct acl_addr *rlkey);
 
-enum server_lookup {
-	SERVER_LOOKUP_OK = 0,
-	SERVER_LOOKUP_LIMITED,		/* refuse; log in full */
-	SERVER_LOOKUP_LIMITED_QUIET,	/* refuse; counted for a summary */
-};
-
 /* All unsent reply bytes held at once, across connections. */
 #define SERVER_REPLY_BUDGET	(64 * 1024 * 1024)
 
@@ -119,14 +114,15 @@ int server_reply_reserve(struct server *, size_t bytes);
 void server_reply_release(struct server *, size_t bytes);
 
 /*
- * Note one noisy refusal (malformed, silent, local-only) from a remote
- * peer: 1 if it should be logged in full, 0 if only counted.
+ * Note one refusal of a summarised kind (audit_summarised()) from peer:
+ * 1 if it should be logged in full, 0 if only counted.
  */
-int server_note_noise(struct server *, const struct acl_addr *peer);
+int server_note_refusal(struct server *, const struct acl_addr *peer,
+    enum rl_kind kind);
 
-/* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? */
-enum server_lookup server_lookup_allowed(struct server *,
-    const struct acl_addr *peer, int local);
+/* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? 1 if so. */
+int server_lookup_allowed(struct server *, const struct acl_addr *peer,
+    int local);
 
 /* Stop the loop after the current callbacks; the daemon exits status. */
 void server_stop(struct server *, int status);

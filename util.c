@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +135,21 @@ util_escape(char *out, size_t outlen, const char *in, size_t inlen)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* Append formatted text to a bounded buffer. */
+void
+util_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*off += (size_t)n < len - *off ? (size_t)n : len - *off - 1;
 }

@@ -38,4 +38,11 @@ const char *util_sockaddr_str(const struct sockaddr *, char *buf,
  */
 size_t util_escape(char *out, size_t outlen, const char *in, size_t inlen);
 
+/*
+ * Append printf output to buf at *off, never past len (output is cut and
+ * stays NUL-terminated); *off advances by what was written.
+ */
+void util_append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

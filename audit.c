@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audit.c: the audit vocabulary and its two renderings. The logfmt line
+ * is what syslog and stderr carry (and journald's MESSAGE=); the journal
+ * fields carry the same facts as EPMD_* keys for structured queries.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "util.h"
+
+#define AUDIT_NODE_MAX	1024	/* escaped node name bytes in a record */
+
+static const char *const req_names[AUDIT_NREQ] = {
+	[AUDIT_REQ_NONE] = "-",
+	[AUDIT_REQ_ALIVE2] = "ALIVE2",
+	[AUDIT_REQ_ALIVE2_END] = "ALIVE2_END",
+	[AUDIT_REQ_PORT2] = "PORT_PLEASE2",
+	[AUDIT_REQ_NAMES] = "NAMES",
+	[AUDIT_REQ_DUMP] = "DUMP",
+	[AUDIT_REQ_KILL] = "KILL",
+	[AUDIT_REQ_STOP] = "STOP",
+};
+
+static const char *const verdict_names[AUDIT_NVERDICT] = {
+	[AUDIT_OK] = "ok",
+	[AUDIT_NOT_FOUND] = "not_found",
+	[AUDIT_DENIED] = "denied",
+	[AUDIT_RATE_LIMITED] = "rate_limited",
+	[AUDIT_MALFORMED] = "malformed",
+	[AUDIT_NOT_LOCAL] = "not_local",
+	[AUDIT_DUPLICATE] = "duplicate",
+	[AUDIT_TIMEOUT] = "timeout",
+	[AUDIT_REFUSED] = "refused",
+	[AUDIT_INVALID] = "invalid",
+	[AUDIT_FULL] = "full",
+	[AUDIT_NO_REQUEST] = "no_request",
+	[AUDIT_CONN_LIMIT] = "conn_limit",
+};
+
+/* Name a request kind. */
+const char *
+audit_req_name(enum audit_req r)
+{
+	return (unsigned)r < AUDIT_NREQ ? req_names[r] : "?";
+}
+
+/* Name a verdict. */
+const char *
+audit_verdict_name(enum audit_verdict v)
+{
+	return (unsigned)v < AUDIT_NVERDICT ? verdict_names[v] : "?";
+}
+
+/* Map a verdict to its syslog priority. */
+int
+audit_priority(enum audit_verdict v)
+{
+	switch (v) {
+	case AUDIT_OK:
+	case AUDIT_NOT_FOUND:
+		return LOG_INFO;
+	case AUDIT_MALFORMED:
+	case AUDIT_FULL:
+		return LOG_WARNING;
+	default:
+		return LOG_NOTICE;
+	}
+}
+
+/* Decide whether a verdict is summarised per source, and in which count. */
+int
+audit_summarised(enum audit_verdict v, int local, enum rl_kind *kind)
+{
+	/*
+	 * Noise from remote peers (garbage, silence, local-only requests),
+	 * lookups over the rate and connections over a per-source cap are
+	 * summarised per source: the first after a quiet spell is logged in
+	 * full, the rest are counted, so one peer cannot flood the log.
+	 * Served queries are always logged.
+	 */
+	switch (v) {
+	case AUDIT_MALFORMED:
+	case AUDIT_NOT_LOCAL:
+	case AUDIT_NO_REQUEST:
+	case AUDIT_TIMEOUT:
+		*kind = RL_KIND_NOISE;
+		return !local;
+	case AUDIT_RATE_LIMITED:
+		*kind = RL_KIND_RATE;
+		return 1;
+	case AUDIT_CONN_LIMIT:
+		*kind = RL_KIND_CONN;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Bytes util_escape() would write for in[0..len), without a limit. */
+static size_t
+escaped_len(const char *in, size_t len)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		n += c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? 1 : 4;
+	}
+	return n;
+}
+
+/* Is v safe as a bare logfmt value? */
+static int
+bare(const char *v)
+{
+	if (*v == '\0')
+		return 0;
+	for (; *v != '\0'; v++)
+		if (*v <= ' ' || *v == '"' || *v == '=' || *v == '\\' ||
+		    *v >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The address (IPv4-mapped shown as IPv4) and port of sa, for records. */
+static void
+split_addr(const struct sockaddr *sa, char *addr, size_t alen, long *port)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	*port = -1;
+	if (sa == NULL) {
+		snprintf(addr, alen, "-");
+		return;
+	}
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, addr, (socklen_t)alen);
+		*port = ntohs(sin->sin_port);
+		return;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], addr,
+			    (socklen_t)alen);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, addr,
+			    (socklen_t)alen);
+		*port = ntohs(sin6->sin6_port);
+		return;
+	default:
+		snprintf(addr, alen, "-");
+		return;
+	}
+}
+
+/*
+ * A 255-character name can escape to 4 KB: keep a record within what
+ * syslog daemons accept (rsyslog: 8 KB). Returns 1 if the name was cut.
+ */
+static int
+escape_node(const struct audit *a, char *node, size_t len)
+{
+	size_t	 shown = util_escape(node, len, a->node, a->nodelen);
+
+	return escaped_len(a->node, a->nodelen) > shown;
+}
+
+/* Render the logfmt line. */
+size_t
+audit_format_logfmt(const struct audit *a, char *buf, size_t len)
+{
+	char	 node[AUDIT_NODE_MAX + 1];
+	char	 src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
+	size_t	 m = 0;
+	long	 sport, dport;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	split_addr(a->src, src, sizeof(src), &sport);
+	split_addr(a->dst, dst, sizeof(dst), &dport);
+	util_append(buf, len, &m, "event=query src=%s src_port=%ld "
+	    "dst=%s dst_port=%ld req=%s", src, sport, dst, dport,
+	    audit_req_name(a->req));
+	if (a->node != NULL) {
+		int	 cut = escape_node(a, node, sizeof(node));
+
+		util_append(buf, len, &m, bare(node) ? " node=%s" :
+		    " node=\"%s\"", node);
+		if (cut)
+			util_append(buf, len, &m, " node_truncated=yes");
+	}
+	util_append(buf, len, &m, " verdict=%s",
+	    audit_verdict_name(a->verdict));
+	if (a->port >= 0)
+		util_append(buf, len, &m, " port=%ld", a->port);
+	if (a->creation >= 0)
+		util_append(buf, len, &m, " creation=%lld", a->creation);
+	if (a->names >= 0)
+		util_append(buf, len, &m, " names=%ld", a->names);
+	if (a->rule > 0)
+		util_append(buf, len, &m, " rule=%u", a->rule);
+	if (a->reason != NULL)
+		util_append(buf, len, &m, " reason=\"%s\"", a->reason);
+	return m;
+}
+
+/* Render the journald fields. */
+size_t
+audit_format_journal(const struct audit *a, char *buf, size_t len)
+{
+	char	 node[AUDIT_NODE_MAX + 1];
+	char	 src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
+	size_t	 j = 0;
+	long	 sport, dport;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	split_addr(a->src, src, sizeof(src), &sport);
+	split_addr(a->dst, dst, sizeof(dst), &dport);
+	util_append(buf, len, &j, "EPMD_EVENT=query\nEPMD_SRC_ADDR=%s\n"
+	    "EPMD_SRC_PORT=%ld\nEPMD_DST_ADDR=%s\nEPMD_DST_PORT=%ld\n"
+	    "EPMD_REQUEST=%s\nEPMD_VERDICT=%s\n", src, sport, dst, dport,
+	    audit_req_name(a->req), audit_verdict_name(a->verdict));
+	if (a->node != NULL) {
+		(void)escape_node(a, node, sizeof(node));
+		util_append(buf, len, &j, "EPMD_NODE=%s\n", node);
+	}
+	if (a->port >= 0)
+		util_append(buf, len, &j, "EPMD_PORT=%ld\n", a->port);
+	if (a->creation >= 0)
+		util_append(buf, len, &j, "EPMD_CREATION=%lld\n", a->creation);
+	if (a->names >= 0)
+		util_append(buf, len, &j, "EPMD_NAMES=%ld\n", a->names);
+	if (a->rule > 0)
+		util_append(buf, len, &j, "EPMD_RULE=%u\n", a->rule);
+	if (a->reason != NULL)
+		util_append(buf, len, &j, "EPMD_REASON=%s\n", a->reason);
+	return j;
+}
