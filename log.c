@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "logfmt.h"
 #include "util.h"
 
 #define RECORD_MAX	8192
@@ -356,24 +357,62 @@ dispatch(const char *buf, size_t len)
 }
 
 /*
- * Emit one record: msg is the logfmt text; jfields is extra journal
- * fields, "KEY=value\n" lines without newlines inside values.
+ * The record's ts= value: now, UTC, to the microsecond. Taken when the
+ * record is made, which is when the query is decided; a record that then
+ * waits in the queue (syslog daemon down) keeps it, unlike the syslog
+ * header's time, which rsyslog's imuxsock replaces on receipt.
+ */
+static void
+stamp_now(char out[LOGFMT_TS_LEN])
+{
+	static char		 cached[LOGFMT_TS_LEN];
+	static long long	 cached_sec = -1;
+	struct timespec		 ts;
+	long			 us;
+	int			 i;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	if ((long long)ts.tv_sec != cached_sec) {
+		if (logfmt_ts(cached, sizeof(cached), (long long)ts.tv_sec,
+		    0) == -1)
+			logfmt_ts(cached, sizeof(cached), 0, 0);
+		cached_sec = (long long)ts.tv_sec;
+	}
+	memcpy(out, cached, LOGFMT_TS_LEN);
+	/* "...:SS.uuuuuuZ": only the microseconds change within a second. */
+	us = ts.tv_nsec / 1000;
+	for (i = LOGFMT_TS_LEN - 3; i >= LOGFMT_TS_LEN - 8; i--) {
+		out[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+}
+
+/*
+ * Emit one record: msg is the logfmt text after "ts=... "; jfields is
+ * extra journal fields, "KEY=value\n" lines without newlines inside
+ * values.
  */
 static void
 emit(int pri, const char *msg, const char *jfields)
 {
 	static char	 stamp[32];
 	static time_t	 stamp_t = -1;
-	char		 buf[RECORD_MAX];
+	char		 buf[RECORD_MAX], ts[LOGFMT_TS_LEN];
 	size_t		 off = 0;
 	time_t		 now;
 	struct tm	 tm;
 
+	if (L.cfg.target == LOG_TARGET_NONE)
+		return;
+	stamp_now(ts);
 	switch (L.cfg.target) {
 	case LOG_TARGET_NONE:
 		return;
 	case LOG_TARGET_STDERR:
-		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
+		fprintf(stderr, "%s: ts=%s %s\n", L.cfg.ident, ts, msg);
 		fflush(stderr);
 		return;
 	case LOG_TARGET_SYSLOG:
@@ -383,14 +422,16 @@ emit(int pri, const char *msg, const char *jfields)
 			strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 			stamp_t = now;
 		}
-		util_append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: %s",
-		    L.cfg.facility | pri, stamp, L.cfg.ident, (int)L.pid, msg);
+		util_append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: ts=%s %s",
+		    L.cfg.facility | pri, stamp, L.cfg.ident, (int)L.pid, ts,
+		    msg);
 		break;
 	case LOG_TARGET_JOURNALD:
-		util_append(buf, sizeof(buf), &off, "MESSAGE=%s\nPRIORITY=%d\n"
-		    "SYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n"
-		    "SYSLOG_PID=%d\n%s", msg, pri, L.cfg.facility >> 3,
-		    L.cfg.ident, (int)L.pid, jfields != NULL ? jfields : "");
+		util_append(buf, sizeof(buf), &off, "MESSAGE=ts=%s %s\n"
+		    "PRIORITY=%d\nSYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n"
+		    "SYSLOG_PID=%d\nEPMD_TS=%s\n%s", ts, msg, pri,
+		    L.cfg.facility >> 3, L.cfg.ident, (int)L.pid, ts,
+		    jfields != NULL ? jfields : "");
 		break;
 	}
 	dispatch(buf, off);
@@ -480,6 +521,20 @@ log_audit(const struct audit *a)
 		emit(audit_priority(a->verdict), msg, NULL);
 }
 
+/*
+ * Until the event loop runs, warnings also go to stderr: whoever started
+ * the daemon must see why it did not start, syslog or not.
+ */
+static void
+early_stderr(int pri, const char *msg)
+{
+	if (L.base == NULL && pri <= LOG_WARNING &&
+	    L.cfg.target != LOG_TARGET_STDERR) {
+		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
+		fflush(stderr);
+	}
+}
+
 void
 log_event(int priority, const char *fmt, ...)
 {
@@ -490,6 +545,7 @@ log_event(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	early_stderr(priority, msg);
 	/* "event=NAME ..." becomes EPMD_EVENT=NAME under journald. */
 	if (sscanf(msg, "event=%31[a-z_]", ev) == 1)
 		snprintf(jf, sizeof(jf), "EPMD_EVENT=%s\n", ev);
@@ -501,7 +557,9 @@ log_event(int priority, const char *fmt, ...)
 const char *
 log_quote(char *buf, size_t len, const char *s)
 {
-	util_escape(buf, len, s, strlen(s));
+	int	 invalid, truncated;
+
+	logfmt_escape(buf, len, s, strlen(s), &invalid, &truncated);
 	return buf;
 }
 
@@ -518,7 +576,6 @@ log_counters(size_t conns, size_t nodes)
 		for (v = 0; v < AUDIT_NVERDICT; v++)
 			if (L.count[r][v] > 0)
 				util_append(msg, sizeof(msg), &m, " %s.%s=%llu",
-				    r == AUDIT_REQ_NONE ? "NONE" :
 				    audit_req_name((enum audit_req)r),
 				    audit_verdict_name((enum audit_verdict)v),
 				    L.count[r][v]);
@@ -526,17 +583,26 @@ log_counters(size_t conns, size_t nodes)
 }
 
 /*
- * Until the event loop runs, warnings also go to stderr: whoever started
- * the daemon must see why it did not start, syslog or not.
+ * Operational messages are records too: event=error|warning|notice|info|
+ * debug with the text in msg=, escaped like a node name (the text may
+ * hold a path or a strerror()). Messages with their own vocabulary go
+ * through log_event() instead.
  */
 static void
-early_stderr(int pri, const char *msg)
+emit_text(int pri, const char *text)
 {
-	if (L.base == NULL && pri <= LOG_WARNING &&
-	    L.cfg.target != LOG_TARGET_STDERR) {
-		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
-		fflush(stderr);
-	}
+	char		 msg[RECORD_MAX / 2], q[RECORD_MAX / 2 - 64];
+	const char	*ev;
+
+	early_stderr(pri, text);
+	ev = pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
+	    pri == LOG_NOTICE ? "notice" : pri == LOG_INFO ? "info" : "debug";
+	snprintf(msg, sizeof(msg), "event=%s msg=\"%s\"", ev,
+	    log_quote(q, sizeof(q), text));
+	emit(pri, msg, pri <= LOG_ERR ? "EPMD_EVENT=error\n" :
+	    pri == LOG_WARNING ? "EPMD_EVENT=warning\n" :
+	    pri == LOG_NOTICE ? "EPMD_EVENT=notice\n" : pri == LOG_INFO ?
+	    "EPMD_EVENT=info\n" : "EPMD_EVENT=debug\n");
 }
 
 static void
@@ -545,8 +611,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	char	 msg[RECORD_MAX / 2];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	early_stderr(pri, msg);
-	emit(pri, msg, NULL);
+	emit_text(pri, msg);
 }
 
 /* Log fmt followed by ": strerror(saved errno)". */
@@ -559,8 +624,7 @@ vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
-	early_stderr(pri, msg);
-	emit(pri, msg, NULL);
+	emit_text(pri, msg);
 }
 
 void

@@ -93,11 +93,13 @@ listen_on(struct server *s, const char *addr)
 	socklen_t		 sslen;
 	const char		*errstr;
 	struct listener		*l;
+	char			 q[256];
 	int			 fd, on = 1, saved;
 
 	if (util_parse_address(addr, s->cfg.port, &ss, &sslen, &errstr) ==
 	    -1) {
-		log_warnx("listen address \"%s\" %s", addr, errstr);
+		log_event(LOG_WARNING, "event=listen_error addr=\"%s\" "
+		    "error=\"%s\"", log_quote(q, sizeof(q), addr), errstr);
 		errno = EINVAL;
 		return -1;
 	}
@@ -163,8 +165,9 @@ enum server_bind_status
 server_bind(struct server *s)
 {
 	static const char	*loopback[] = { "127.0.0.1", "::1" };
+	char			 q[256];
 	size_t			 i;
-	int			 in_use = 0;
+	int			 in_use = 0, e;
 
 	if (s->cfg.systemd)
 		return systemd_bind(s);
@@ -173,13 +176,17 @@ server_bind(struct server *s)
 			continue;
 		if (errno == EADDRINUSE) {
 			/* Not a warning: erl starts us whenever it starts. */
-			log_info("port %u on %s is already in use",
-			    (unsigned)s->cfg.port, s->cfg.addresses[i]);
+			log_event(LOG_INFO, "event=port_in_use port=%u "
+			    "addr=\"%s\"", (unsigned)s->cfg.port,
+			    log_quote(q, sizeof(q), s->cfg.addresses[i]));
 			return SERVER_BIND_IN_USE;
 		}
-		if (errno != EINVAL)
-			log_warn("cannot listen on %s port %u",
-			    s->cfg.addresses[i], (unsigned)s->cfg.port);
+		e = errno;
+		if (e != EINVAL)
+			log_event(LOG_WARNING, "event=listen_error port=%u "
+			    "addr=\"%s\" error=\"%s\"", (unsigned)s->cfg.port,
+			    log_quote(q, sizeof(q), s->cfg.addresses[i]),
+			    strerror(e));
 		return SERVER_BIND_FAILED;
 	}
 	/*
@@ -196,11 +203,14 @@ server_bind(struct server *s)
 		    (unsigned)s->cfg.port, strerror(errno));
 	}
 	if (in_use && s->cfg.naddresses == 0) {
-		log_info("port %u is already in use", (unsigned)s->cfg.port);
+		log_event(LOG_INFO, "event=port_in_use port=%u",
+		    (unsigned)s->cfg.port);
 		return SERVER_BIND_IN_USE;
 	}
 	if (s->nlisteners == 0) {
-		log_warnx("no address to listen on");
+		log_event(LOG_WARNING, "event=listen_error port=%u "
+		    "error=\"no address to listen on\"",
+		    (unsigned)s->cfg.port);
 		return SERVER_BIND_FAILED;
 	}
 	return SERVER_BIND_OK;
@@ -429,13 +439,18 @@ summary_one(const struct acl_addr *key, const uint64_t *counts,
 	uint64_t			 now = now_ms();
 
 	inet_ntop(key->family, key->addr, a, sizeof(a));
-	log_event(LOG_NOTICE, "event=refusal_summary source=%s/%u "
-	    "rate_limited=%llu conn_limit=%llu other=%llu seconds=%llu", a,
+	/* The keys are the verdicts of the records these stand for. */
+	log_event(LOG_NOTICE, "event=refusal_summary src=%s/%u seconds=%llu "
+	    "rate_limited=%llu conn_limit=%llu malformed=%llu not_local=%llu "
+	    "no_request=%llu timeout=%llu", a,
 	    key->family == AF_INET ? lim->v4len : lim->v6len,
+	    (unsigned long long)((now - since + 500) / 1000),
 	    (unsigned long long)counts[RL_KIND_RATE],
 	    (unsigned long long)counts[RL_KIND_CONN],
-	    (unsigned long long)counts[RL_KIND_NOISE],
-	    (unsigned long long)((now - since + 500) / 1000));
+	    (unsigned long long)counts[RL_KIND_MALFORMED],
+	    (unsigned long long)counts[RL_KIND_NOT_LOCAL],
+	    (unsigned long long)counts[RL_KIND_NO_REQUEST],
+	    (unsigned long long)counts[RL_KIND_TIMEOUT]);
 }
 
 static void
@@ -769,9 +784,11 @@ server_reload(struct server *s)
 	acl_free(s->pol.acl);
 	s->pol = np;
 	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
-		log_warnx("reload: port changes need a restart");
+		log_event(LOG_WARNING, "event=reload_ignored key=port "
+		    "reason=\"read at start only\"");
 	if (c.set & CONF_SET_LISTEN)
-		log_info("reload: listen addresses are read at start only");
+		log_event(LOG_INFO, "event=reload_ignored key=listen "
+		    "reason=\"read at start only\"");
 	systemd_notify_ready("serving; policy reloaded");
 	return 0;
 }
