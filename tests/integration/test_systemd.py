@@ -832,7 +832,7 @@ def part_notify_plain(logdir, binary):
         # The port taken in between: the daemon leaves quietly, as stock does.
         poll(lambda: notify.snapshot() or d.proc.poll() is not None, START_TIMEOUT,
              "plain -port: READY=1 or exit", lambda: "; log:\n%s" % d.logtext())
-        if notify.snapshot() or "already in use" not in d.logtext():
+        if notify.snapshot() or "event=port_in_use" not in d.logtext():
             break
         d.stop()
 
