@@ -20,7 +20,8 @@ WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 HARDEN		= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
-		  -DEPMD_SECURE_VERSION='"$(VERSION)"' -MMD -MP
+		  -DEPMD_SECURE_VERSION='"$(VERSION)"' \
+		  -DSYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP
 LDHARDEN	= -pie -Wl,-z,relro,-z,now
 SANITIZE	?=
 ifneq ($(SANITIZE),)
@@ -64,6 +65,13 @@ $(BUILD)/%.o: %.c | $(BUILD)
 $(BUILD):
 	mkdir -p $(BUILD)
 
+# The default config and ACL paths compile in SYSCONFDIR: rebuild what
+# uses them when it changes.
+$(BUILD)/sysconfdir: FORCE | $(BUILD)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
+$(BUILD)/conf.o $(BUILD)/epmd_secure.o: $(BUILD)/sysconfdir
+FORCE:
+
 # Unit tests link the pure modules (no libevent, no libsystemd) and cmocka.
 $(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
@@ -93,8 +101,8 @@ bench: deps
 
 # Config files are installed only if absent: an admin's edits survive.
 # Units get the installed binary's path, and units and config files the
-# installed configuration directory (the daemon's built-in default stays
-# /etc/epmd_secure: the unit names its config file, which names the ACL).
+# installed configuration directory, as does the daemon's built-in default
+# (-DSYSCONFDIR).
 UNITDIR		?= /lib/systemd/system
 CONFDIR		= $(SYSCONFDIR)/epmd_secure
 
@@ -135,6 +143,6 @@ uninstall:
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check bench install uninstall clean
+.PHONY: all deps deps-build unit run check bench install uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

@@ -56,10 +56,12 @@ static const char usage_text[] =
 "    -delay_accept Seconds    test aid: delay before reading a connection\n"
 "    -delay_write Seconds     test aid: delay before each reply\n"
 "    -config File             configuration file\n"
-"                             (default /etc/epmd_secure/epmd_secure.conf)\n"
+"                             (default " CONF_DEFAULT_FILE ")\n"
 "    -acl File                ACL file (default: acl_file in the\n"
-"                             configuration, else /etc/epmd_secure/acl)\n"
-"    -t                       check the configuration and ACL, then exit\n"
+"                             configuration, else " CONF_DEFAULT_ACL ")\n"
+"    -t                       check the configuration and ACL as start-up\n"
+"                             would, list the files read and every\n"
+"                             finding, then exit (1 on any error)\n"
 "    -log_socket Path         syslog or journald socket (default /dev/log)\n"
 "\n"
 "Client commands (talk to the daemon on loopback)\n"
@@ -223,17 +225,42 @@ detach(void)
 	}
 }
 
-/* Print every configuration error, one per line, as file:line: message. */
+/*
+ * Print every finding, one per line, as "file:line: error|warning:
+ * message" (prefixed with the program's name outside -t).
+ */
 static void
-print_errors(const struct conf_errors *errs)
+print_errors(const struct conf_errors *errs, const char *prefix)
 {
 	size_t	 i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "epmd_secure: %s\n", errs->msg[i]);
-	if (errs->total > errs->n)
-		fprintf(stderr, "epmd_secure: ... and %zu more errors\n",
-		    errs->total - errs->n);
+		fprintf(stderr, "%s%s\n", prefix, errs->msg[i]);
+	if (errs->total + errs->warnings > errs->n)
+		fprintf(stderr, "%s... and %zu more errors or warnings\n",
+		    prefix, errs->total + errs->warnings - errs->n);
+}
+
+/* -t: the files read, every finding, a verdict; exit 1 on any error. */
+static int
+check_only(const struct conf_errors *errs, int loaded)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->nread; i++)
+		printf("%s\n", errs->read[i]);
+	fflush(stdout);
+	print_errors(errs, "");
+	if (!loaded) {
+		fprintf(stderr, "epmd_secure: configuration invalid (%zu "
+		    "errors, %zu warnings)\n", errs->total, errs->warnings);
+		return 1;
+	}
+	if (errs->warnings > 0)
+		printf("configuration OK (%zu warnings)\n", errs->warnings);
+	else
+		printf("configuration OK\n");
+	return 0;
 }
 
 /*
@@ -305,21 +332,21 @@ main(int argc, char **argv)
 		die("out of memory");
 	loaded = conf_load(cfg.config_file, cfg.config_explicit, cfg.acl_path,
 	    &conf, client ? NULL : &pol.acl, &pol.builtin, errs) == 0;
+	if (test && !client) {
+		status = check_only(errs, loaded);
+		free(errs);
+		acl_free(pol.acl);
+		return status;
+	}
 	if (!loaded && !client) {
-		print_errors(errs);
-		if (test)
-			fprintf(stderr, "epmd_secure: configuration "
-			    "invalid\n");
+		print_errors(errs, "epmd_secure: ");
 		return 1;
 	}
+	if (loaded && !client)
+		print_errors(errs, "epmd_secure: ");	/* warnings */
 	free(errs);
 	if (!loaded)
 		conf_defaults(&conf);
-	if (test) {
-		printf("configuration OK\n");
-		acl_free(pol.acl);
-		return 0;
-	}
 	snprintf(pol.file, sizeof(pol.file), "%s", cfg.acl_path != NULL ?
 	    cfg.acl_path : conf.acl_file);
 	pol.names_refusal = conf.names_refusal;
@@ -391,9 +418,10 @@ main(int argc, char **argv)
 		}
 		else if (strcmp(a, "-log_socket") == 0) {
 			log_socket = optarg_of(argc, argv, &i);
-			if (log_socket[0] != '/' || strlen(log_socket) >= 108)
-				die("-log_socket: an absolute path under 108 "
-				    "bytes is expected");
+			if (log_socket[0] != '/' ||
+			    strlen(log_socket) >= CONF_SUN_PATH_LEN)
+				die("-log_socket: an absolute path under %d "
+				    "bytes is expected", CONF_SUN_PATH_LEN);
 		}
 		else
 			die("unknown option \"%s\" (see -h)", a);

@@ -769,6 +769,9 @@ server_reload(struct server *s)
 		systemd_notify_ready("reload failed; previous policy kept");
 		return -1;
 	}
+	for (i = 0; i < errs->n; i++)	/* warnings only: it loaded */
+		log_event(LOG_WARNING, "event=reload_warning warning=\"%s\"",
+		    log_quote(q, sizeof(q), errs->msg[i]));
 	free(errs);
 	np.names_refusal = c.names_refusal;
 	np.port_refusal = c.port_refusal;

@@ -14,9 +14,6 @@
 #include "ratelimit.h"
 
 #define SERVER_MAX_ADDRESSES	32
-#define SERVER_DEFAULT_PORT	4369
-#define SERVER_DEFAULT_TIMEOUT	10	/* packet timeout, seconds */
-#define SERVER_DEFAULT_MAX_NODES 4096
 
 struct event_base;
 struct registry;

@@ -125,14 +125,10 @@ for page in man/*; do
 	done
 done
 
-# Keywords: conf.c compares `key` with each, and numeric ones sit in the
-# num_keys table.
-keys=$( {
-	grep -oE 'strcmp\(key, "[a-z0-9_]+"\)' conf.c |
-	    sed 's/.*"\(.*\)".*/\1/'
-	sed -n '/num_keys\[\] = {/,/^};/p' conf.c |
-	    grep -oE '\{ *"[a-z0-9_]+"' | sed 's/.*"\(.*\)"/\1/'
-} | sort -u)
+# Keywords: one row each in conf.c's keyword table, `{ "name",`.
+keys=$(sed -n '/^static const struct key keys\[\] = {/,/^};/p' conf.c |
+    grep -oE '^[[:space:]]*\{ *"[a-z0-9_]+"' | sed 's/.*"\(.*\)"/\1/' |
+    sort -u)
 nkeys=$(printf '%s\n' "$keys" | grep -c .)
 if [ "$nkeys" -ge 15 ]; then
 	ok "conf.c accepts $nkeys keywords:" $keys
@@ -147,6 +143,15 @@ for k in $(sed -n 's/^[[:space:]]*\([a-z][a-z0-9_]*\).*/\1/p' \
 		ok "config/epmd_secure.conf keyword $k is accepted by conf.c"
 	else
 		fail "config/epmd_secure.conf uses $k, which conf.c does not accept"
+	fi
+done
+# ...and shows every keyword, set or commented out, so that the file is
+# the documentation an admin reads first.
+for k in $keys; do
+	if grep -qE "^#?$k( |$)" config/epmd_secure.conf; then
+		ok "config/epmd_secure.conf shows $k"
+	else
+		fail "config/epmd_secure.conf does not show $k (as \"$k ...\" or \"#$k ...\")"
 	fi
 done
 for k in $keys; do

@@ -85,7 +85,7 @@ parse_acl_ok(const char *text)
 	size_t			 i;
 
 	acl = parse_acl(text, e);
-	for (i = 0; i < e->n; i++)
+	for (i = 0; i < e->n && e->total > 0; i++)
 		print_error("unexpected: %s\n", e->msg[i]);
 	assert_int_equal(e->total, 0);
 	assert_non_null(acl);
@@ -204,14 +204,17 @@ static const struct acl_form_vec acl_form_vecs[] = {
 	{ "deny 10.0.0.1 port,names", 0, AF_INET, "10.0.0.1", 32,
 	  ACL_SCOPE_ALL, { NULL } },
 	/* Globs after a scope, and without one. */
-	{ "allow 10.0.0.1 names rabbit* ej?bberd", 1, AF_INET, "10.0.0.1",
+	{ "allow 10.0.0.1 names node rabbit* ej?bberd", 1, AF_INET, "10.0.0.1",
 	  32, ACL_SCOPE_NAMES, { "rabbit*", "ej?bberd", NULL } },
-	{ "allow 10.0.0.1 port,names x", 1, AF_INET, "10.0.0.1", 32,
+	{ "allow 10.0.0.1 port,names node x", 1, AF_INET, "10.0.0.1", 32,
 	  ACL_SCOPE_ALL, { "x", NULL } },
-	{ "deny fd00::/8 rabbit*", 0, AF_INET6, "fd00::", 8, ACL_SCOPE_ALL,
+	{ "deny fd00::/8 node rabbit*", 0, AF_INET6, "fd00::", 8, ACL_SCOPE_ALL,
 	  { "rabbit*", NULL } },
-	{ "allow 10.0.0.1 a@b.c-d_e *", 1, AF_INET, "10.0.0.1", 32,
-	  ACL_SCOPE_ALL, { "a@b.c-d_e", "*", NULL } },
+	{ "allow 10.0.0.1 node b.c-d_e *", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_ALL, { "b.c-d_e", "*", NULL } },
+	/* A node literally called like a scope or the keyword. */
+	{ "allow 10.0.0.1 port node names node", 1, AF_INET, "10.0.0.1", 32,
+	  ACL_SCOPE_PORT, { "names", "node", NULL } },
 	/* Whitespace and comments around the words. */
 	{ "\tallow\t10.0.0.0/8\tport\t", 1, AF_INET, "10.0.0.0", 8,
 	  ACL_SCOPE_PORT, { NULL } },
@@ -325,19 +328,21 @@ test_conf_acl_empty_and_comment_only(void **state)
 		"", "\n", "\n\n\n", "# only a comment", "#\n#\n", " \t\r\n",
 		"\r\n\r\n", "   # indented comment allow 10.0.0.1\n",
 	};
+	static const char *const want[] = {
+		"t.acl: error: no allow or deny rules: every lookup would be "
+		"denied, loopback's too (to mean that, write \"deny "
+		"0.0.0.0/0\" and \"deny ::/0\")",
+	};
 	size_t	 i;
 
 	(void)state;
+	/* An empty ACL is an error: it would cut local nodes off silently. */
 	for (i = 0; i < NELEM(texts); i++) {
-		struct acl		*acl = parse_acl_ok(texts[i]);
-		struct acl_addr		 a = peer("127.0.0.1");
-		struct acl_verdict	 v;
+		struct conf_errors	*e = errs_new();
 
-		assert_int_equal(acl_count(acl), 0);
-		v = acl_check(acl, &a, ACL_SCOPE_PORT, "x");
-		assert_int_equal(v.allow, 0);
-		assert_int_equal(v.line, 0);
-		acl_free(acl);
+		assert_null(parse_acl(texts[i], e));
+		assert_errors(e, want, NELEM(want));
+		free(e);
 	}
 }
 
@@ -352,7 +357,7 @@ test_conf_acl_limits_accepted(void **state)
 	struct conf_errors	*e;
 
 	(void)state;
-	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 port");
+	len = (size_t)snprintf(text, sizeof(text), "allow 10.0.0.1 port node");
 	for (i = 0; i < ACL_MAX_GLOBS; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		    " g%zu*", i);
@@ -364,7 +369,7 @@ test_conf_acl_limits_accepted(void **state)
 
 	memset(glob, 'n', sizeof(glob) - 1);
 	glob[sizeof(glob) - 1] = '\0';
-	snprintf(text, sizeof(text), "allow 10.0.0.1 %s\n", glob);
+	snprintf(text, sizeof(text), "allow 10.0.0.1 node %s\n", glob);
 	acl = parse_acl_ok(text);
 	get_rule(acl, 0, &r);
 	assert_int_equal(strlen(r.globs[0]), 255);
@@ -397,86 +402,86 @@ struct acl_err_vec {
 
 static const struct acl_err_vec acl_err_vecs[] = {
 	{ TXT("allow foo\n"),
-	  "t.acl:1: \"foo\": bad address (numeric IPv4 or IPv6 expected)" },
+	  "t.acl:1: error: \"foo\": bad address (numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow localhost\n"),
-	  "t.acl:1: \"localhost\": bad address "
+	  "t.acl:1: error: \"localhost\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow 10.0.0.256\n"),
-	  "t.acl:1: \"10.0.0.256\": bad address "
+	  "t.acl:1: error: \"10.0.0.256\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow 10.0.0\n"),
-	  "t.acl:1: \"10.0.0\": bad address (numeric IPv4 or IPv6 expected)" },
+	  "t.acl:1: error: \"10.0.0\": bad address (numeric IPv4 or IPv6 expected)" },
 	{ TXT("allow fe80::1%eth0\n"),
-	  "t.acl:1: \"fe80::1%eth0\": bad address "
+	  "t.acl:1: error: \"fe80::1%eth0\": bad address "
 	  "(numeric IPv4 or IPv6 expected)" },
-	{ TXT("allow /8\n"), "t.acl:1: \"/8\": bad address" },
+	{ TXT("allow /8\n"), "t.acl:1: error: \"/8\": bad address" },
 	{ TXT("allow 10.0.0.0/33\n"),
-	  "t.acl:1: \"10.0.0.0/33\": prefix length out of range (0..32)" },
+	  "t.acl:1: error: \"10.0.0.0/33\": prefix length out of range (0..32)" },
 	{ TXT("allow ::/129\n"),
-	  "t.acl:1: \"::/129\": prefix length out of range (0..128)" },
+	  "t.acl:1: error: \"::/129\": prefix length out of range (0..128)" },
 	{ TXT("allow 10.0.0.0/-1\n"),
-	  "t.acl:1: \"10.0.0.0/-1\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/-1\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/abc\n"),
-	  "t.acl:1: \"10.0.0.0/abc\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/abc\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/\n"),
-	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/+8\n"),
-	  "t.acl:1: \"10.0.0.0/+8\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/+8\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/ 8\n"),
-	  "t.acl:1: \"10.0.0.0/\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/4294967304\n"),
-	  "t.acl:1: \"10.0.0.0/4294967304\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/4294967304\": bad prefix length" },
 	{ TXT("allow 10.0.0.0/8/8\n"),
-	  "t.acl:1: \"10.0.0.0/8/8\": bad prefix length" },
+	  "t.acl:1: error: \"10.0.0.0/8/8\": bad prefix length" },
 	{ TXT("allow 10.0.0.1/8\n"),
-	  "t.acl:1: \"10.0.0.1/8\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"10.0.0.1/8\": host bits set beyond the prefix length" },
 	{ TXT("allow 10.0.0.1/31\n"),
-	  "t.acl:1: \"10.0.0.1/31\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"10.0.0.1/31\": host bits set beyond the prefix length" },
 	{ TXT("allow 128.0.0.0/0\n"),
-	  "t.acl:1: \"128.0.0.0/0\": host bits set beyond the prefix length" },
+	  "t.acl:1: error: \"128.0.0.0/0\": host bits set beyond the prefix length" },
 	{ TXT("allow 2001:db8::1/64\n"),
-	  "t.acl:1: \"2001:db8::1/64\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"2001:db8::1/64\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("allow ::ffff:10.0.0.1/104\n"),
-	  "t.acl:1: \"::ffff:10.0.0.1/104\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"::ffff:10.0.0.1/104\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("allow ::ffff:0:0/95\n"),
-	  "t.acl:1: \"::ffff:0:0/95\": host bits set beyond the prefix "
+	  "t.acl:1: error: \"::ffff:0:0/95\": host bits set beyond the prefix "
 	  "length" },
 	{ TXT("permit 10.0.0.1\n"),
-	  "t.acl:1: unknown keyword \"permit\" (allow or deny expected)" },
+	  "t.acl:1: error: unknown keyword \"permit\" (allow, deny, register or include expected)" },
 	{ TXT("Allow 10.0.0.1\n"),
-	  "t.acl:1: unknown keyword \"Allow\" (allow or deny expected)" },
+	  "t.acl:1: error: unknown keyword \"Allow\" (allow, deny, register or include expected)" },
 	{ TXT("allow 10.0.0.1 nmaes,port\n"),
-	  "t.acl:1: unknown scope \"nmaes,port\" (names, port or names,port)" },
+	  "t.acl:1: error: unknown scope \"nmaes,port\" (names, port or names,port)" },
 	{ TXT("allow 10.0.0.1 names,\n"),
-	  "t.acl:1: unknown scope \"names,\" (names, port or names,port)" },
+	  "t.acl:1: error: unknown scope \"names,\" (names, port or names,port)" },
 	{ TXT("allow 10.0.0.1 names,port,names\n"),
-	  "t.acl:1: unknown scope \"names,port,names\" "
+	  "t.acl:1: error: unknown scope \"names,port,names\" "
 	  "(names, port or names,port)" },
-	{ TXT("allow 10.0.0.1 rab[bit\n"),
-	  "t.acl:1: \"rab[bit\": bad node glob: '[' and ']' are reserved" },
-	{ TXT("allow 10.0.0.1 port ]\n"),
-	  "t.acl:1: \"]\": bad node glob: '[' and ']' are reserved" },
-	{ TXT("allow 10.0.0.1 a\001b\n"),
-	  "t.acl:1: \"a?b\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 names a\033\n"),
-	  "t.acl:1: \"a?\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 a\177\n"),
-	  "t.acl:1: \"a?\": bad node glob: printable ASCII only" },
-	{ TXT("allow 10.0.0.1 caf\303\251\n"),
-	  "t.acl:1: \"caf\303\251\": bad node glob: printable ASCII only" },
-	{ TXT("allow\n"), "t.acl:1: allow needs an address" },
-	{ TXT("deny   # no address\n"), "t.acl:1: deny needs an address" },
-	{ TXT("allow 10.0.0.1\0\n"), "t.acl:1: NUL byte in line" },
-	{ TXT("\0"), "t.acl:1: NUL byte in line" },
-	{ TXT("# comment \0 hidden\n"), "t.acl:1: NUL byte in line" },
+	{ TXT("allow 10.0.0.1 node rab[bit\n"),
+	  "t.acl:1: error: \"rab[bit\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 port node ]\n"),
+	  "t.acl:1: error: \"]\": bad node glob: '[' and ']' are reserved" },
+	{ TXT("allow 10.0.0.1 node a\001b\n"),
+	  "t.acl:1: error: \"a?b\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 names node a\033\n"),
+	  "t.acl:1: error: \"a?\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 node a\177\n"),
+	  "t.acl:1: error: \"a?\": bad node glob: printable ASCII only" },
+	{ TXT("allow 10.0.0.1 node caf\303\251\n"),
+	  "t.acl:1: error: \"caf\303\251\": bad node glob: printable ASCII only" },
+	{ TXT("allow\n"), "t.acl:1: error: allow needs an address" },
+	{ TXT("deny   # no address\n"), "t.acl:1: error: deny needs an address" },
+	{ TXT("allow 10.0.0.1\0\n"), "t.acl:1: error: NUL byte in line" },
+	{ TXT("\0"), "t.acl:1: error: NUL byte in line" },
+	{ TXT("# comment \0 hidden\n"), "t.acl:1: error: NUL byte in line" },
 	{ TXT("allow 10.0.0.1 port a b c d e f g h i j k l m n o p q r s t "
 	      "u v w x y z A B C D E F G\n"),
-	  "t.acl:1: more than 32 node globs" },
+	  "t.acl:1: error: more than 32 node globs" },
 	{ TXT("allow 10.0.0.1 a b c d e f g h i j k l m n o p q r s t u v w "
 	      "x y z A B C D E F G H I J K L M N O\n"),
-	  "t.acl:1: too many words (at most 40)" },
+	  "t.acl:1: error: too many words (at most 40)" },
 };
 
 static void
@@ -512,7 +517,7 @@ test_conf_acl_glob_too_long(void **state)
 	glob[sizeof(glob) - 1] = '\0';
 	snprintf(text, sizeof(text), "\nallow 10.0.0.1 port %s\n", glob);
 	snprintf(want, sizeof(want),
-	    "t.acl:2: \"%s\": bad node glob: 1..255 characters", glob);
+	    "t.acl:2: error: \"%s\": bad node glob: 1..255 characters", glob);
 	assert_null(parse_acl(text, e));
 	assert_errors(e, &w, 1);
 	free(e);
@@ -526,8 +531,8 @@ test_conf_acl_line_too_long(void **state)
 	size_t			 len = 0;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.acl:2: line longer than 4096 bytes",
-		"t.acl:3: \"bogus\": bad address "
+		"t.acl:2: error: line longer than 4096 bytes",
+		"t.acl:3: error: \"bogus\": bad address "
 		"(numeric IPv4 or IPv6 expected)",
 	};
 
@@ -562,17 +567,17 @@ test_conf_acl_multiple_errors(void **state)
 	    "deny\n"					/* 10 */
 	    "deny 0.0.0.0/0";				/* 11 */
 	static const char *const want[] = {
-		"t.acl:3: \"10.0.0.1/8\": host bits set beyond the prefix "
+		"t.acl:3: error: \"10.0.0.1/8\": host bits set beyond the prefix "
 		"length",
-		"t.acl:6: unknown keyword \"alow\" (allow or deny expected)",
-		"t.acl:7: \"host.example\": bad address "
+		"t.acl:6: error: unknown keyword \"alow\" (allow, deny, register or include expected)",
+		"t.acl:7: error: \"host.example\": bad address "
 		"(numeric IPv4 or IPv6 expected)",
-		"t.acl:8: \"10.0.0.0/33\": prefix length out of range (0..32)",
-		"t.acl:8: unknown scope \"nmaes,port\" "
+		"t.acl:8: error: \"10.0.0.0/33\": prefix length out of range (0..32)",
+		"t.acl:8: error: unknown scope \"nmaes,port\" "
 		"(names, port or names,port)",
-		"t.acl:8: \"x[y]\": bad node glob: '[' and ']' are reserved",
-		"t.acl:9: NUL byte in line",
-		"t.acl:10: deny needs an address",
+		"t.acl:8: error: \"x[y]\": bad node glob: '[' and ']' are reserved",
+		"t.acl:9: error: NUL byte in line",
+		"t.acl:10: error: deny needs an address",
 	};
 	struct conf_errors	*e = errs_new();
 
@@ -598,7 +603,7 @@ test_conf_acl_error_overflow(void **state)
 	assert_int_equal(e->n, CONF_MAX_ERRORS);
 	assert_int_equal(e->total, CONF_MAX_ERRORS + 8);
 	for (i = 0; i < CONF_MAX_ERRORS; i++) {
-		snprintf(want, sizeof(want), "t.acl:%zu: \"10.0.0.%zu/24\": ",
+		snprintf(want, sizeof(want), "t.acl:%zu: error: \"10.0.0.%zu/24\": ",
 		    i + 1, i + 1);
 		assert_memory_equal(e->msg[i], want, strlen(want));
 	}
@@ -612,14 +617,14 @@ test_conf_acl_errors_accumulate(void **state)
 	struct conf_errors	*e = errs_new();
 	struct acl		*acl;
 	static const char *const want[] = {
-		"t.acl:1: allow needs an address",
-		"t.acl:2: allow needs an address",
+		"t.acl:1: error: allow needs an address",
+		"t.acl:2: error: allow needs an address",
 	};
 
 	(void)state;
 	assert_null(parse_acl("allow\n", e));
 	/* A good file after a bad one parses: only its own errors count. */
-	acl = parse_acl("allow 10.0.0.1\n", e);
+	acl = parse_acl("allow 127.0.0.1\n", e);
 	assert_non_null(acl);
 	acl_free(acl);
 	assert_null(parse_acl("\nallow\n", e));
@@ -768,6 +773,7 @@ test_conf_each_key(void **state)
 			break;
 		}
 		d.set = c.set;
+		memcpy(d.line, c.line, sizeof(d.line));
 		/* Nothing else moved. */
 		assert_memory_equal(&c, &d, sizeof(c));
 		free(e);
@@ -780,16 +786,12 @@ test_conf_values(void **state)
 {
 	static const char text[] =
 	    "# all keys\n"
-	    "port 1\n"
 	    "port 65535\n"
-	    "packet_timeout 1\n"
 	    "packet_timeout 86400\r\n"
 	    "\tacl_file\t/x\t# comment\n"
 	    "names_refusal close\n"
 	    "port_refusal not_found\n"
-	    "relaxed_command_check yes\n"
 	    "relaxed_command_check no\n"
-	    "max_nodes 1\n"
 	    "max_nodes 65536";
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
@@ -835,6 +837,7 @@ test_conf_user(void **state)
 	assert_string_equal(c.user, "");
 	assert_int_equal(parse_conf("user nobody\n", &c, e), 0);
 	assert_string_equal(c.user, "nobody");
+	conf_defaults(&c);
 	assert_int_equal(parse_conf("user epmd_secure-1.x\n", &c, e), 0);
 	assert_string_equal(c.user, "epmd_secure-1.x");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -880,7 +883,7 @@ test_conf_listen_limit(void **state)
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.conf:2: listen: more than 32 addresses",
+		"t.conf:2: error: listen: more than 32 addresses",
 	};
 
 	(void)state;
@@ -910,72 +913,72 @@ static void
 test_conf_error_vectors(void **state)
 {
 	static const struct conf_err_vec vecs[] = {
-		{ "bogus 1\n", "t.conf:1: unknown keyword \"bogus\"" },
-		{ "Port 4369\n", "t.conf:1: unknown keyword \"Port\"" },
-		{ "port\n", "t.conf:1: port: expected one value" },
-		{ "port 1 2\n", "t.conf:1: port: expected one value" },
+		{ "bogus 1\n", "t.conf:1: error: unknown keyword \"bogus\"" },
+		{ "Port 4369\n", "t.conf:1: error: unknown keyword \"Port\"" },
+		{ "port\n", "t.conf:1: error: port: expected one value" },
+		{ "port 1 2\n", "t.conf:1: error: port: expected one value" },
 		{ "packet_timeout\n",
-		  "t.conf:1: packet_timeout: expected one value" },
-		{ "acl_file /a /b\n", "t.conf:1: acl_file: expected one value" },
+		  "t.conf:1: error: packet_timeout: expected one value" },
+		{ "acl_file /a /b\n", "t.conf:1: error: acl_file: expected one value" },
 		{ "names_refusal\n",
-		  "t.conf:1: names_refusal: expected one value" },
+		  "t.conf:1: error: names_refusal: expected one value" },
 		{ "max_nodes 4096 # 2\n#\nmax_nodes 1 2\n",
-		  "t.conf:3: max_nodes: expected one value" },
+		  "t.conf:3: error: max_nodes: expected one value" },
 		{ "port 0\n",
-		  "t.conf:1: port: \"0\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"0\" is not a port number (1..65535)" },
 		{ "port 65536\n",
-		  "t.conf:1: port: \"65536\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"65536\" is not a port number (1..65535)" },
 		{ "port -1\n",
-		  "t.conf:1: port: \"-1\" is not a port number (1..65535)" },
+		  "t.conf:1: error: port: \"-1\" is not a port number (1..65535)" },
 		{ "port epmd\n",
-		  "t.conf:1: port: \"epmd\" is not a port number (1..65535)" },
-		{ "listen\n", "t.conf:1: listen needs at least one address" },
+		  "t.conf:1: error: port: \"epmd\" is not a port number (1..65535)" },
+		{ "listen\n", "t.conf:1: error: listen needs at least one address" },
 		{ "listen   # nothing\n",
-		  "t.conf:1: listen needs at least one address" },
+		  "t.conf:1: error: listen needs at least one address" },
 		{ "listen localhost\n",
-		  "t.conf:1: listen: \"localhost\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"localhost\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "listen 10.0.0.1,10.0.0.300\n",
-		  "t.conf:1: listen: \"10.0.0.300\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"10.0.0.300\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "listen 10.0.0.0/8\n",
-		  "t.conf:1: listen: \"10.0.0.0/8\" is not a numeric IPv4 or "
+		  "t.conf:1: error: listen: \"10.0.0.0/8\" is not a numeric IPv4 or "
 		  "IPv6 address" },
 		{ "packet_timeout 0\n",
-		  "t.conf:1: packet_timeout: \"0\" is too small "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"0\" is too small "
+		  "(1..86400)" },
 		{ "packet_timeout 86401\n",
-		  "t.conf:1: packet_timeout: \"86401\" is too large "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"86401\" is too large "
+		  "(1..86400)" },
 		{ "packet_timeout 99999999999999999999999\n",
-		  "t.conf:1: packet_timeout: \"99999999999999999999999\" is too "
-		  "large (1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"99999999999999999999999\" is too "
+		  "large (1..86400)" },
 		{ "packet_timeout 1s\n",
-		  "t.conf:1: packet_timeout: \"1s\" is not a decimal number "
-		  "(1..86400 seconds)" },
+		  "t.conf:1: error: packet_timeout: \"1s\" is not a decimal number "
+		  "(1..86400)" },
 		{ "acl_file acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "acl_file ./acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "acl_file ~/acl\n",
-		  "t.conf:1: acl_file: an absolute path is expected" },
+		  "t.conf:1: error: acl_file: an absolute path is expected" },
 		{ "names_refusal drop\n",
-		  "t.conf:1: names_refusal: \"drop\" is not close or empty" },
+		  "t.conf:1: error: names_refusal: \"drop\" is not close or empty" },
 		{ "names_refusal Close\n",
-		  "t.conf:1: names_refusal: \"Close\" is not close or empty" },
+		  "t.conf:1: error: names_refusal: \"Close\" is not close or empty" },
 		{ "port_refusal empty\n",
-		  "t.conf:1: port_refusal: \"empty\" is not not_found or "
+		  "t.conf:1: error: port_refusal: \"empty\" is not not_found or "
 		  "close" },
 		{ "relaxed_command_check true\n",
-		  "t.conf:1: relaxed_command_check: \"true\" is not yes or "
+		  "t.conf:1: error: relaxed_command_check: \"true\" is not yes or "
 		  "no" },
 		{ "relaxed_command_check 1\n",
-		  "t.conf:1: relaxed_command_check: \"1\" is not yes or no" },
+		  "t.conf:1: error: relaxed_command_check: \"1\" is not yes or no" },
 		{ "max_nodes 0\n",
-		  "t.conf:1: max_nodes: \"0\" is too small (1..65536)" },
+		  "t.conf:1: error: max_nodes: \"0\" is too small (1..65536)" },
 		{ "max_nodes 65537\n",
-		  "t.conf:1: max_nodes: \"65537\" is too large (1..65536)" },
-		{ "\n\n\nport 4369\0\n", "t.conf:4: NUL byte in line" },
+		  "t.conf:1: error: max_nodes: \"65537\" is too large (1..65536)" },
+		{ "\n\n\nport 4369\0\n", "t.conf:4: error: NUL byte in line" },
 	};
 	size_t	 i;
 
@@ -994,6 +997,7 @@ test_conf_error_vectors(void **state)
 		assert_int_equal(parse_conf_len(vecs[i].text, len, &c, e), 1);
 		assert_errors(e, &vecs[i].want, 1);
 		/* A refused value leaves the defaults alone. */
+		memcpy(d.line, c.line, sizeof(d.line));
 		if (strncmp(vecs[i].text, "listen", 6) != 0)
 			assert_memory_equal(&c, &d, sizeof(c));
 		free(e);
@@ -1008,7 +1012,7 @@ test_conf_acl_file_length(void **state)
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
 	static const char *const want[] = {
-		"t.conf:1: acl_file: an absolute path is expected",
+		"t.conf:1: error: acl_file: an absolute path is expected",
 	};
 
 	(void)state;
@@ -1042,11 +1046,12 @@ test_conf_multiple_errors(void **state)
 	    "max_nodes 70000\n"			/* 7 */
 	    "max_nodes 70\n";			/* 8 */
 	static const char *const want[] = {
-		"t.conf:2: unknown keyword \"colour\"",
-		"t.conf:4: listen: \"bad\" is not a numeric IPv4 or IPv6 "
+		"t.conf:2: error: unknown keyword \"colour\"",
+		"t.conf:4: error: listen: \"bad\" is not a numeric IPv4 or IPv6 "
 		"address",
-		"t.conf:5: packet_timeout: expected one value",
-		"t.conf:7: max_nodes: \"70000\" is too large (1..65536)",
+		"t.conf:5: error: packet_timeout: expected one value",
+		"t.conf:7: error: max_nodes: \"70000\" is too large (1..65536)",
+		"t.conf:8: error: max_nodes given twice (first on line 7)",
 	};
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
@@ -1060,7 +1065,7 @@ test_conf_multiple_errors(void **state)
 	assert_string_equal(c.listen[0], "10.0.0.1");
 	assert_string_equal(c.listen[1], "10.0.0.2");
 	assert_int_equal(c.packet_timeout, 10);
-	assert_int_equal(c.max_nodes, 70);
+	assert_int_equal(c.max_nodes, 4096);
 	free(e);
 }
 
@@ -1208,10 +1213,10 @@ test_conf_read_file_modes(void **state)
 	assert_int_equal(conf_read_file(ow, &text, &len, e), CONF_READ_ERROR);
 	assert_null(text);
 	assert_int_equal(e->n, 2);
-	snprintf(want, sizeof(want), "%s: writable by group or others", gw);
+	snprintf(want, sizeof(want), "%s: error: writable by group or others", gw);
 	assert_memory_equal(e->msg[0], want, strlen(want));
 	assert_non_null(strstr(e->msg[0], "(mode 664)"));
-	snprintf(want, sizeof(want), "%s: writable by group or others", ow);
+	snprintf(want, sizeof(want), "%s: error: writable by group or others", ow);
 	assert_memory_equal(e->msg[1], want, strlen(want));
 	for (i = 0; i < NELEM(bad); i++) {
 		char	 name[16];
@@ -1249,7 +1254,7 @@ test_conf_read_file_missing_and_directory(void **state)
 	assert_int_equal(conf_read_file(t.dir, &text, &len, e),
 	    CONF_READ_ERROR);
 	assert_null(text);
-	snprintf(want, sizeof(want), "%s: not a regular file", t.dir);
+	snprintf(want, sizeof(want), "%s: error: not a regular file", t.dir);
 	assert_int_equal(e->n, 1);
 	assert_string_equal(e->msg[0], want);
 
@@ -1388,7 +1393,7 @@ test_conf_load_errors(void **state)
 	assert_int_equal(conf_load(none, 0, none, &c, &acl, &builtin, e), -1);
 	assert_null(acl);
 	assert_int_equal(builtin, 0);
-	snprintf(want, sizeof(want), "%s: no such file", none);
+	snprintf(want, sizeof(want), "%s: error: no such file", none);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
 
@@ -1408,7 +1413,7 @@ test_conf_load_errors(void **state)
 	assert_int_equal(conf_load(none, 0, broken, &c, &acl, &builtin, e),
 	    -1);
 	assert_null(acl);
-	snprintf(want, sizeof(want), "%s:2: \"nowhere\": bad address "
+	snprintf(want, sizeof(want), "%s:2: error: \"nowhere\": bad address "
 	    "(numeric IPv4 or IPv6 expected)", broken);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
@@ -1427,7 +1432,7 @@ test_conf_load_errors(void **state)
 	acl = (struct acl *)(void *)&t;
 	assert_int_equal(conf_load(none, 1, good, &c, &acl, &builtin, e), -1);
 	assert_null(acl);
-	snprintf(want, sizeof(want), "%s: no such file", none);
+	snprintf(want, sizeof(want), "%s: error: no such file", none);
 	assert_errors(e, (const char *const []){ want }, 1);
 	free(e);
 
@@ -1438,7 +1443,7 @@ test_conf_load_errors(void **state)
 	    -1);
 	assert_null(acl);
 	assert_int_equal(e->total, 1);
-	snprintf(want, sizeof(want), "%s:1: port: \"99999\"", badconf);
+	snprintf(want, sizeof(want), "%s:1: error: port: \"99999\"", badconf);
 	assert_memory_equal(e->msg[0], want, strlen(want));
 	free(e);
 
@@ -1595,7 +1600,7 @@ static const struct match_vec match_vecs[] = {
 	  0, 2 },
 	{ "deny 10.0.0.0/8 port\nallow 0.0.0.0/0 names", "10.1.1.1", NA,
 	  NULL, 1, 2 },
-	{ "", "10.1.1.1", NA, NULL, 0, 0 },
+	{ "allow ::1", "10.1.1.1", NA, NULL, 0, 0 },
 	{ "deny 10.0.0.0/8 names a*", "10.1.1.1", NA, NULL, 0, 0 },
 	{ "deny 10.0.0.0/8 names a*\ndeny 10.1.0.0/16 port\n"
 	  "allow ::ffff:10.1.0.0/112 names b*", "10.1.1.1", NA, NULL, 1, 3 },
@@ -1910,6 +1915,8 @@ gen_rule_text(struct gen *g, const struct gen_rule *r, char *out,
 		    plen);
 	if (*scope != '\0')
 		len += (size_t)snprintf(out + len, cap - len, " %s", scope);
+	if (r->nglobs > 0)
+		len += (size_t)snprintf(out + len, cap - len, " node");
 	for (i = 0; i < r->nglobs; i++)
 		len += (size_t)snprintf(out + len, cap - len, " %s",
 		    r->globs[i]);
