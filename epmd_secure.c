@@ -448,6 +448,9 @@ main(int argc, char **argv)
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
 	cfg.counters_interval = conf.counters_interval;
+	cfg.metrics_file = conf.metrics_file[0] != '\0' ? conf.metrics_file :
+	    NULL;
+	cfg.metrics_interval = conf.metrics_interval;
 	cfg.lim = conf.lim;
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 
 #include "log.h"
 #include "logfmt.h"
+#include "metrics.h"
 #include "util.h"
 
 #define RECORD_MAX	8192
@@ -43,6 +46,7 @@ static struct {
 	size_t			 qhead, qlen, qbytes;
 	unsigned long long	 dropped;
 	unsigned long long	 dropped_total;
+	unsigned long long	 fd_episodes;
 	unsigned long long	 count[AUDIT_NREQ][AUDIT_NVERDICT];
 	struct event_base	*base;
 	struct event		*ev_write;
@@ -561,6 +565,66 @@ log_quote(char *buf, size_t len, const char *s)
 
 	logfmt_escape(buf, len, s, strlen(s), &invalid, &truncated);
 	return buf;
+}
+
+void
+log_note_fd_episode(void)
+{
+	L.fd_episodes++;
+}
+
+int
+log_metrics_write(const char *path, size_t conns, size_t nodes)
+{
+	static struct metrics	 m;
+	static char		 text[METRICS_TEXT_MAX];
+	char			 tmp[PATH_MAX];
+	size_t			 len, off = 0;
+	ssize_t			 n;
+	int			 fd, saved;
+
+	memcpy(m.queries, L.count, sizeof(m.queries));
+	m.log_dropped = L.dropped_total;
+	m.fd_episodes = L.fd_episodes;
+	m.conns = conns;
+	m.nodes = nodes;
+	if ((len = metrics_render(&m, text, sizeof(text))) == 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* A reader sees the old file or the new one, never half of one. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		return -1;
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
 
 void

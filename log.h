@@ -76,6 +76,15 @@ void log_event(int priority, const char *fmt, ...)
  */
 const char *log_quote(char *buf, size_t len, const char *s);
 
+/* Count one episode of accept running out of file descriptors. */
+void log_note_fd_episode(void);
+
+/*
+ * Write the counters to path in the Prometheus text format, atomically
+ * (path.tmp, then rename). 0 on success, -1 with errno.
+ */
+int log_metrics_write(const char *path, size_t conns, size_t nodes);
+
 /* Write the counters record (SIGUSR1 and the periodic interval). */
 void log_counters(size_t conns, size_t nodes);
 

@@ -60,6 +60,8 @@ struct server {
 	unsigned long		 pauses;
 	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event		*counters;
+	struct event		*metrics;
+	int			 metrics_failing;	/* logged once a streak */
 	struct event		*watchdog;
 	size_t			 nconns;		/* all open connections */
 	size_t			 nremote;		/* of which not local */
@@ -386,6 +388,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		case ENOMEM:
 			/* One record per episode, not one per pause. */
 			if (!s->exhausted) {
+				log_note_fd_episode();
 				log_event(LOG_WARNING, "event=fd_exhausted "
 				    "error=\"%s\" conns=%zu pause_ms=%d",
 				    strerror(e), s->nconns, ACCEPT_BACKOFF_MS);
@@ -484,6 +487,30 @@ listener_addr(struct listener *l)
 	}
 }
 
+/* Rewrite metrics_file; say when it starts and stops failing. */
+static void
+metrics_write(struct server *s)
+{
+	if (log_metrics_write(s->cfg.metrics_file, s->nconns,
+	    registry_count(s->reg)) == -1) {
+		if (!s->metrics_failing)
+			log_event(LOG_WARNING, "event=metrics_error "
+			    "error=\"%s\"", strerror(errno));
+		s->metrics_failing = 1;
+	} else if (s->metrics_failing) {
+		log_event(LOG_NOTICE, "event=metrics_recovered");
+		s->metrics_failing = 0;
+	}
+}
+
+static void
+metrics_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	metrics_write(arg);
+}
+
 static void
 counters_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -515,6 +542,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGUSR1:
 		log_counters(s->nconns, registry_count(s->reg));
+		if (s->cfg.metrics_file != NULL)
+			metrics_write(s);
 		break;
 	default:
 		log_event(LOG_INFO, "event=stop signal=%s",
@@ -570,6 +599,18 @@ server_start(struct server *s)
 	    evsignal_add(s->sig_usr1, NULL) == -1) {
 		log_warnx("cannot set up signal handling");
 		return -1;
+	}
+	if (s->cfg.metrics_file != NULL) {
+		struct timeval tv = { (time_t)s->cfg.metrics_interval, 0 };
+
+		if (tv.tv_sec == 0)
+			tv.tv_sec = 1;
+		if ((s->metrics = event_new(s->base, -1, EV_PERSIST,
+		    metrics_cb, s)) == NULL || event_add(s->metrics, &tv)) {
+			log_warnx("cannot set up the metrics timer");
+			return -1;
+		}
+		metrics_write(s);
 	}
 	if (s->cfg.counters_interval > 0) {
 		struct timeval tv = { (time_t)s->cfg.counters_interval, 0 };
@@ -675,6 +716,8 @@ server_free(struct server *s)
 		event_free(s->sig_usr1);
 	if (s->counters != NULL)
 		event_free(s->counters);
+	if (s->metrics != NULL)
+		event_free(s->metrics);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
 	if (s->summary != NULL)
