@@ -478,8 +478,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	k = server_listeners(srv, listeners, sizeof(listeners));
-	log_event(LOG_INFO, "event=start version=%s port=%u listeners=\"%s\" "
-	    "systemd_fds=%zu acl=\"%s\" rules=%zu", EPMD_SECURE_VERSION,
+	log_event(LOG_INFO, "event=start version=%s log_format=%d port=%u "
+	    "listeners=\"%s\" systemd_fds=%zu acl=\"%s\" rules=%zu",
+	    EPMD_SECURE_VERSION, LOG_FORMAT_VERSION,
 	    (unsigned)server_config(srv)->port, listeners, cfg.systemd ? k : 0,
 	    log_quote(quoted, sizeof(quoted), pol.builtin ? "(built-in)" :
 	    pol.file), acl_count(pol.acl));

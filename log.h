@@ -34,6 +34,8 @@ enum log_target {
 #define LOG_DEFAULT_JOURNAL_SOCKET	"/run/systemd/journal/socket"
 #define LOG_QUEUE_RECORDS		4096
 #define LOG_QUEUE_BYTES			(1024 * 1024)
+/* The audit record format (epmd_secure(8), AUDIT LOG, Stability). */
+#define LOG_FORMAT_VERSION		1
 
 struct log_config {
 	enum log_target	 target;

@@ -166,7 +166,7 @@ def run(tmp, procs):
     check(n == sum(denied.values()), "the anchored grep counts %d denials, expected %d"
           % (n, sum(denied.values())))
     r = subprocess.run(["grep", "-cE", r": ts=[^ ]+ event=query src=[^ ]+ src_port=[^ ]+ "
-                        r"dst=[^ ]+ dst_port=[^ ]+ req=[^ ]+ verdict=denied ", out],
+                        r"dst=[^ ]+ dst_port=[^ ]+ req=[^ ]+ verdict=denied( |$)", out],
                        stdout=subprocess.PIPE, timeout=30)
     check(r.stdout.strip() == str(sum(denied.values())).encode(),
           "README's grep -E counts %r denials, expected %d"
