@@ -487,7 +487,10 @@ def logfmt_checker():
     lib = "/usr/share/gocode/src/github.com/go-logfmt/logfmt"
     if not have("go") or not os.path.isdir(lib):
         return None, "no go or go-logfmt (Debian: golang-go golang-github-go-logfmt-logfmt-dev)"
-    out = os.path.join(tempfile.mkdtemp(prefix="epmd-logfmt-check-"), "logfmt_check")
+    import atexit
+    d = tempfile.mkdtemp(prefix="epmd-logfmt-check-")
+    atexit.register(shutil.rmtree, d, True)
+    out = os.path.join(d, "logfmt_check")
     env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
                GOFLAGS="", GOCACHE=os.path.join(os.path.dirname(out), "cache"))
     r = subprocess.run(["go", "build", "-o", out, "."], cwd=LOGFMT_CHECK_SRC, env=env,
