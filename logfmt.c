@@ -73,10 +73,8 @@ logfmt_escape(char *out, size_t outlen, const char *in, size_t inlen,
 	unsigned long		 cp;
 
 	*invalid = 0;
-	*truncated = 0;
-	if (outlen == 0)
-		return 0;
-	while (i < inlen) {
+	*truncated = inlen > 0 && outlen == 0;
+	while (outlen > 0 && i < inlen) {
 		clen = utf8_decode(s + i, inlen - i, &cp);
 		if (clen == 0) {
 			/* Not UTF-8: U+FFFD, as every decoder would show it. */
@@ -117,7 +115,8 @@ logfmt_escape(char *out, size_t outlen, const char *in, size_t inlen,
 			*invalid = 1;
 		i += clen == 0 ? 1 : clen;
 	}
-	out[o] = '\0';
+	if (outlen > 0)
+		out[o] = '\0';
 	return o;
 }
 

@@ -43,7 +43,7 @@ ACL = [
     "# test_audit_journald.py",
     "allow 127.0.0.1",          # 2
     "deny ::1 names",           # 3
-    "deny ::1 port secret*",    # 4
+    "deny ::1 port node secret*",    # 4
     "allow ::1 port",           # 5
 ]
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET = 2, 3, 4
@@ -268,7 +268,7 @@ class Run:
               "%s:%d:" % (epmdtest.audit_escape(acl), len(ACL) + 1) in pairs[1][1] and
               'bogus\\"word' in pairs[1][1] and
               dict(epmdtest.logfmt_decode_go([d["MESSAGE"]])[0]).get(b"error", b"")
-              .endswith(b'unknown keyword "bogus"word" (allow or deny expected)'),
+              .find(b'unknown keyword "bogus"word"') > 0,
               "reload_error: MESSAGE %r should quote the error, with the file:line "
               "and the '\"' escaped" % d["MESSAGE"])
         self.expect_event("the failed reload record", "reload", epmdtest.SEV_WARNING,

@@ -62,7 +62,7 @@ ACL = [
     "# test_audit_rsyslog.py",
     "allow 127.0.0.1",          # 2: IPv4 loopback may do everything
     "deny ::1 names",           # 3: ::1 may not list names
-    "deny ::1 port secret*",    # 4: nor look up secret* nodes
+    "deny ::1 port node secret*",    # 4: nor look up secret* nodes
     "allow ::1 port",           # 5: but other lookups are fine
 ]
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET, RULE_V6_PORT = 2, 3, 4, 5

@@ -16,7 +16,8 @@ The daemon allows 127.0.0.1 and denies 127.0.0.2 and 127.0.0.3. Then:
 fail2ban-regex with contrib/fail2ban/filter.d/epmd_secure.conf must then
 report exactly one failure per denied query, attributed to its real source,
 and none for 198.51.100.x or 127.0.0.1. The README's grep example, anchored
-the same way, must count the same lines.
+the same way, must count the same lines. contrib/rsyslog/epmd_secure.conf
+must pass `rsyslogd -N1` (config validation).
 
 Exit: 0 pass, 77 skip, 1 fail.
 """
@@ -172,6 +173,12 @@ def run(tmp, procs):
           "README's grep -E counts %r denials, expected %d"
           % (r.stdout.strip(), sum(denied.values())))
     check(d.alive(), "epmd_secure died")
+
+    snippet = os.path.join(epmdtest.ROOT, "contrib", "rsyslog", "epmd_secure.conf")
+    r = subprocess.run([RSYSLOGD, "-N1", "-f", snippet], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    check(r.returncode == 0, "rsyslogd -N1 rejects contrib/rsyslog/epmd_secure.conf:\n%s"
+          % r.stdout.decode())
     return True
 
 

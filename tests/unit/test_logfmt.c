@@ -117,7 +117,10 @@ test_logfmt_escape_truncation(void **state)
 		if (n > 0 && n < fn)
 			assert_true(full[n - 1] != '\\' || full[n - 2] == '\\');
 	}
+	/* No room at all: still says cut, and still sees invalid bytes. */
 	assert_int_equal(logfmt_escape(out, 0, in, 3, &inv, &tr), 0);
+	assert_int_equal(tr, 1);
+	assert_int_equal(inv, 1);
 }
 
 static void
