@@ -30,14 +30,15 @@ LDHARDEN	+= -fsanitize=$(SANITIZE)
 endif
 
 # Pure modules: libc only, unit-tested and fuzzed on their own.
-PURE_SRCS	= wire.c registry.c acl.c util.c conf.c ratelimit.c audit.c
+PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
+		  proto.c
 PURE_SRCS	+= logfmt.c metrics.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 		  $(PURE_SRCS)
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl util conf ratelimit audit
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit
 UNIT_TESTS	+= logfmt metrics
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
@@ -95,6 +96,12 @@ check: deps
 	    CFLAGS="-O1 -g -Werror" unit build/asan/epmd_secure
 	tests/run.sh
 
+# Every fuzz target for RUNS executions from its seeds (make check runs
+# each for a few seconds only, in tests/integration/test_fuzz_smoke.sh).
+RUNS		?= 1000000
+fuzz-long:
+	$(MAKE) -C tests/fuzz long RUNS=$(RUNS)
+
 bench: deps
 	$(MAKE) epmd_secure
 	bench/run.sh
@@ -143,6 +150,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check bench install uninstall clean FORCE
+.PHONY: all deps deps-build unit run check fuzz-long bench install uninstall \
+	clean FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

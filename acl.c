@@ -2,7 +2,6 @@
 /*
  * acl.c: address classification and the compiled CIDR policy.
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,172 +55,50 @@ fam_index(int family)
 	return family == AF_INET ? 0 : 1;
 }
 
-static unsigned
-fam_bits(int family)
-{
-	return family == AF_INET ? 32 : 128;
-}
-
-static void
-mask_addr(uint8_t *dst, const uint8_t *src, unsigned len, unsigned bits)
-{
-	unsigned	 i, nbytes = bits / 8;
-
-	for (i = 0; i < nbytes; i++) {
-		if (len >= (i + 1) * 8)
-			dst[i] = src[i];
-		else if (len <= i * 8)
-			dst[i] = 0;
-		else
-			dst[i] = (uint8_t)(src[i] & (0xff << (8 - (len - i * 8))));
-	}
-	for (; i < 16; i++)
-		dst[i] = 0;
-}
-
-/* Fold an IPv4-mapped IPv6 address to IPv4. */
-static void
-addr_fold(struct acl_addr *a)
-{
-	static const uint8_t mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	if (a->family == AF_INET6 && memcmp(a->addr, mapped, 12) == 0) {
-		a->family = AF_INET;
-		memmove(a->addr, a->addr + 12, 4);
-		memset(a->addr + 4, 0, 12);
-	}
-}
-
-int
-acl_addr_from_sockaddr(const struct sockaddr *sa, struct acl_addr *a)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		a->family = AF_INET;
-		memcpy(a->addr, &sin->sin_addr, 4);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		a->family = AF_INET6;
-		memcpy(a->addr, &sin6->sin6_addr, 16);
-		addr_fold(a);
-		return 0;
-	}
-	return -1;
-}
-
-static int
-same_address(const struct sockaddr *x, const struct sockaddr *y)
-{
-	struct acl_addr	 a, b;
-
-	if (acl_addr_from_sockaddr(x, &a) == -1 ||
-	    acl_addr_from_sockaddr(y, &b) == -1)
-		return 0;
-	return a.family == b.family && memcmp(a.addr, b.addr, 16) == 0;
-}
-
+/* Is peer loopback, or the connection's own local address? */
 int
 acl_is_local_peer(const struct sockaddr *peer, const struct sockaddr *local)
 {
 	static const uint8_t	 loop6[16] = { [15] = 1 };
-	struct acl_addr		 a;
+	struct addr		 a, b;
 
-	if (acl_addr_from_sockaddr(peer, &a) == -1)
+	if (addr_from_sockaddr(peer, &a) == -1)
 		return 0;
 	if (a.family == AF_INET && a.addr[0] == 127)
 		return 1;
 	if (a.family == AF_INET6 && memcmp(a.addr, loop6, 16) == 0)
 		return 1;
-	return local != NULL && same_address(peer, local);
+	return local != NULL && addr_from_sockaddr(local, &b) == 0 &&
+	    addr_equal(&a, &b);
 }
 
+/* Parse a rule's prefix (see addr_parse_prefix()). */
 enum acl_status
 acl_parse_prefix(const char *s, struct acl_prefix *p, const char **errstr)
 {
-	char		 buf[INET6_ADDRSTRLEN + 8];
-	const char	*slash;
-	size_t		 alen;
-	unsigned long	 len = 0;
-	uint8_t		 masked[16];
-	int		 has_len = 0;
-	const char	*q;
-
 	memset(p, 0, sizeof(*p));
-	if ((slash = strchr(s, '/')) != NULL) {
-		alen = (size_t)(slash - s);
-		has_len = 1;
-		q = slash + 1;
-		if (*q == '\0' || strlen(q) > 3) {
-			*errstr = "bad prefix length";
-			return ACL_BAD_PREFIX;
-		}
-		for (; *q != '\0'; q++) {
-			if (*q < '0' || *q > '9') {
-				*errstr = "bad prefix length";
-				return ACL_BAD_PREFIX;
-			}
-			len = len * 10 + (unsigned long)(*q - '0');
-		}
-	} else
-		alen = strlen(s);
-	if (alen == 0 || alen >= sizeof(buf)) {
-		*errstr = "bad address";
-		return ACL_BAD_ADDRESS;
-	}
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, p->net.addr) == 1)
-		p->net.family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, p->net.addr) == 1)
-		p->net.family = AF_INET6;
-	else {
-		*errstr = "bad address (numeric IPv4 or IPv6 expected)";
-		return ACL_BAD_ADDRESS;
-	}
-	if (!has_len)
-		len = fam_bits(p->net.family);
-	if (len > fam_bits(p->net.family)) {
-		*errstr = p->net.family == AF_INET ?
-		    "prefix length out of range (0..32)" :
-		    "prefix length out of range (0..128)";
+	switch (addr_parse_prefix(s, &p->net, &p->len, errstr)) {
+	case ADDR_OK:
+		return ACL_OK;
+	case ADDR_BAD_PREFIX:
 		return ACL_BAD_PREFIX;
-	}
-	mask_addr(masked, p->net.addr, (unsigned)len, fam_bits(p->net.family));
-	if (memcmp(masked, p->net.addr, 16) != 0) {
-		*errstr = "host bits set beyond the prefix length";
+	case ADDR_HOST_BITS:
 		return ACL_HOST_BITS;
+	default:
+		return ACL_BAD_ADDRESS;
 	}
-	/* ::ffff:a.b.c.d/96+n is the IPv4 prefix a.b.c.d/n. */
-	if (p->net.family == AF_INET6 && len >= 96) {
-		struct acl_addr	 folded = p->net;
-
-		addr_fold(&folded);
-		if (folded.family == AF_INET) {
-			p->net = folded;
-			len -= 96;
-		}
-	}
-	p->len = (unsigned)len;
-	return ACL_OK;
 }
 
+/* Does a prefix contain an address? */
 int
-acl_prefix_contains(const struct acl_prefix *p, const struct acl_addr *a)
+acl_prefix_contains(const struct acl_prefix *p, const struct addr *a)
 {
-	uint8_t	 masked[16];
+	struct addr	 masked;
 
 	if (p->net.family != a->family)
 		return 0;
-	mask_addr(masked, a->addr, p->len, fam_bits(a->family));
-	return memcmp(masked, p->net.addr, 16) == 0;
+	addr_mask(&masked, a, p->len);
+	return memcmp(masked.addr, p->net.addr, 16) == 0;
 }
 
 enum acl_status
@@ -508,16 +385,15 @@ scope_index(unsigned scope)
  * match if want_allow is 1 (node ignored).
  */
 static uint32_t
-lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+lookup(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node, int want_allow)
 {
 	const struct entry	*hit[129];
-	uint8_t			 masked[16];
+	struct addr		 masked;
 	uint32_t		 best, plain = NONE;
 	size_t			 i, j, nhit = 0;
 	size_t			 k = (size_t)fam_index(a->family);
 	unsigned		 si = scope_index(scope);
-	unsigned		 bits = fam_bits(a->family);
 
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return NONE;
@@ -528,8 +404,8 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 	for (i = 0; i < acl->nlens[k]; i++) {
 		const struct entry *e;
 
-		mask_addr(masked, a->addr, acl->lens[k][i], bits);
-		e = entry_find(acl, a->family, acl->lens[k][i], masked);
+		addr_mask(&masked, a, acl->lens[k][i]);
+		e = entry_find(acl, a->family, acl->lens[k][i], masked.addr);
 		if (e == NULL)
 			continue;
 		if (e->slot[si].first_plain < plain)
@@ -564,7 +440,7 @@ lookup(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 }
 
 struct acl_verdict
-acl_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+acl_check(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node)
 {
 	struct acl_verdict	 v = { 0, 0 };
@@ -578,7 +454,7 @@ acl_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 }
 
 struct acl_verdict
-acl_names_allowed(const struct acl *acl, const struct acl_addr *a)
+acl_names_allowed(const struct acl *acl, const struct addr *a)
 {
 	struct acl_verdict	 v = { 0, 0 };
 	uint32_t		 idx = lookup(acl, a, ACL_SCOPE_NAMES, NULL, 1);

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "addr.h"
+
 #define ACL_SCOPE_NAMES		0x1
 #define ACL_SCOPE_PORT		0x2
 #define ACL_SCOPE_ALL		(ACL_SCOPE_NAMES | ACL_SCOPE_PORT)
@@ -41,14 +43,8 @@ enum acl_status {
 	ACL_NOMEM,
 };
 
-/* An address as the policy sees it: AF_INET or AF_INET6, network order. */
-struct acl_addr {
-	int		 family;
-	uint8_t		 addr[16];	/* IPv4 uses the first 4 bytes */
-};
-
 struct acl_prefix {
-	struct acl_addr	 net;
+	struct addr	 net;
 	unsigned	 len;		/* 0..32 or 0..128 */
 };
 
@@ -69,19 +65,16 @@ struct acl;
 int acl_is_local_peer(const struct sockaddr *peer,
     const struct sockaddr *local);
 
-/* Convert a socket address; -1 if it is neither IPv4 nor IPv6. */
-int acl_addr_from_sockaddr(const struct sockaddr *, struct acl_addr *);
-
 /*
  * Parse "ADDRESS" or "ADDRESS/LEN" (numeric IPv4 or IPv6). A bare address
  * is a host (/32, /128). Host bits beyond LEN are an error, not silently
- * masked: "10.0.0.1/8" is refused.
+ * masked: "10.0.0.1/8" is refused. See addr_parse_prefix().
  */
 enum acl_status acl_parse_prefix(const char *s, struct acl_prefix *,
     const char **errstr);
 
 /* Return 1 if prefix contains addr. */
-int acl_prefix_contains(const struct acl_prefix *, const struct acl_addr *);
+int acl_prefix_contains(const struct acl_prefix *, const struct addr *);
 
 /*
  * Check a node glob: 1..255 printable ASCII characters other than space;
@@ -123,7 +116,7 @@ int acl_rule(const struct acl *, size_t i, struct acl_rule_view *);
  * First match for a request of scope (one ACL_SCOPE_* bit) about node
  * (may be NULL: only rules without globs can then match).
  */
-struct acl_verdict acl_check(const struct acl *, const struct acl_addr *,
+struct acl_verdict acl_check(const struct acl *, const struct addr *,
     unsigned scope, const char *node);
 
 /*
@@ -132,6 +125,6 @@ struct acl_verdict acl_check(const struct acl *, const struct acl_addr *,
  * nodes listed are then those acl_check() allows one by one.
  */
 struct acl_verdict acl_names_allowed(const struct acl *,
-    const struct acl_addr *);
+    const struct addr *);
 
 #endif

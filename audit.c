@@ -4,12 +4,10 @@
  * is what syslog and stderr carry (and journald's MESSAGE=); the journal
  * fields carry the same facts as EPMD_* keys for structured queries.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <stdio.h>
 #include <syslog.h>
 
+#include "addr.h"
 #include "audit.h"
 #include "logfmt.h"
 #include "util.h"
@@ -111,37 +109,14 @@ audit_summarised(enum audit_verdict v, int local, enum rl_kind *kind)
 
 /* The address (IPv4-mapped shown as IPv4) and port of sa, for records. */
 static void
-split_addr(const struct sockaddr *sa, char *addr, size_t alen, long *port)
+split_addr(const struct sockaddr *sa, char *buf, size_t len, long *port)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
+	struct addr	 a = { .family = AF_UNSPEC };
 
 	*port = -1;
-	if (sa == NULL) {
-		snprintf(addr, alen, "-");
-		return;
-	}
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, addr, (socklen_t)alen);
-		*port = ntohs(sin->sin_port);
-		return;
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		/* A dual-stack socket's ::ffff:a.b.c.d is logged as a.b.c.d. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], addr,
-			    (socklen_t)alen);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, addr,
-			    (socklen_t)alen);
-		*port = ntohs(sin6->sin6_port);
-		return;
-	default:
-		snprintf(addr, alen, "-");
-		return;
-	}
+	if (sa != NULL && addr_from_sockaddr(sa, &a) == 0)
+		*port = addr_sockaddr_port(sa);
+	addr_format(&a, buf, len);
 }
 
 /*
@@ -182,7 +157,7 @@ size_t
 audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 {
 	struct node_text	 n;
-	char			 src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
+	char			 src[ADDR_STRLEN], dst[ADDR_STRLEN];
 	size_t			 m = 0;
 	long			 sport, dport;
 
@@ -221,7 +196,7 @@ size_t
 audit_format_journal(const struct audit *a, char *buf, size_t len)
 {
 	struct node_text	 n;
-	char			 src[UTIL_ADDRSTRLEN], dst[UTIL_ADDRSTRLEN];
+	char			 src[ADDR_STRLEN], dst[ADDR_STRLEN];
 	size_t			 j = 0;
 	long			 sport, dport;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * conn.c: one connection from accept to close.
+ * conn.c: one connection from accept to close: I/O only.
  *
  * A connection carries one request (stock's protocol). Its whole life,
  * reading the frame and writing the reply, must fit in the packet timeout
@@ -9,6 +9,10 @@
  * registration's lifeline: any byte, EOF or error on it unregisters the
  * node. Idle connections hold no input buffer: a frame body is allocated,
  * at its exact size, once its length is known.
+ *
+ * One function, conn_drive(), owns every state transition, and one,
+ * conn_destroy(), frees a connection: helpers only report what happened
+ * (a status), they never free or re-arm.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,43 +22,40 @@
 
 #include <event2/event.h>
 
-#include "acl.h"
+#include "addr.h"
 #include "conn.h"
 #include "log.h"
-#include "registry.h"
-#include "server.h"
-#include "util.h"
 #include "wire.h"
 
 enum conn_state {
 	CONN_DELAYED,		/* -delay_accept */
 	CONN_READING,
+	CONN_DISPATCH,		/* a whole frame is in: decide */
 	CONN_REPLY_DELAYED,	/* -delay_write */
 	CONN_WRITING,
 	CONN_REGISTERED,
+	CONN_CLOSING,
 };
 
-/* What to do once the reply is written. */
-enum conn_after {
-	AFTER_CLOSE,
-	AFTER_REGISTERED,
-	AFTER_KILL,
+/* What a step of I/O came to. */
+enum conn_io {
+	IO_WAIT,		/* wait for the event armed */
+	IO_DONE,		/* this state's work is done */
+	IO_CLOSE,		/* close (any record already made) */
 };
 
 struct conn {
-	struct server		*srv;
+	struct conn_ctx		*ctx;
+	struct conn		*prev, *next;	/* ctx->head list */
 	int			 fd;
 	struct event		*ev;
 	enum conn_state		 state;
-	enum conn_after		 after;
-	int			 local_peer;
-	int			 rl_counted;	/* counted per source */
-	struct acl_addr		 addr;		/* peer, for the ACL */
-	struct acl_addr		 rlkey;		/* source, for the limits */
+	enum proto_next		 after;		/* once the reply is written */
+	struct proto_peer	 peer;
 	struct timespec		 accepted;	/* CLOCK_MONOTONIC */
 	struct timespec		 deadline;
-	struct sockaddr_storage	 peer;
-	struct sockaddr_storage	 local;
+	struct sockaddr_storage	 src;
+	struct sockaddr_storage	 dst;
 	uint8_t			 hdr[2];
 	size_t			 got;		/* frame bytes read */
 	uint8_t			*frame;		/* 2 + body length bytes */
@@ -62,28 +63,30 @@ struct conn {
 	uint8_t			*out;
 	size_t			 outlen;
 	size_t			 outoff;
-	char			 peerstr[UTIL_ADDRSTRLEN];	/* conn_peer() */
+	char			 peerstr[ADDR_STRLEN];	/* conn_peer() */
 	char			*regname;	/* registered node, for logs */
 	uint16_t		 regport;
 	enum audit_req		 req;		/* the request being served */
 };
 
 static void	conn_event(evutil_socket_t, short, void *);
-static void	conn_arm(struct conn *, short, int);
-static void	conn_read(struct conn *);
-static void	conn_write(struct conn *);
+static void	conn_drive(struct conn *, short);
+static void	conn_destroy(struct conn *, const char *);
 
-/* Free an unsent reply and return its bytes to the budget. */
-static void
-conn_out_free(struct conn *c)
+/* The time, as the engine takes it. */
+static struct proto_now
+now_of(void)
 {
-	if (c->out != NULL)
-		server_reply_release(c->srv, c->outlen);
-	free(c->out);
-	c->out = NULL;
-	c->outlen = c->outoff = 0;
+	struct proto_now	 n;
+	struct timespec		 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n.ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	n.epoch = (uint32_t)time(NULL);
+	return n;
 }
 
+/* Set a deadline seconds from now. */
 static void
 deadline_set(struct timespec *ts, unsigned seconds)
 {
@@ -114,62 +117,54 @@ static const char *
 conn_peer(struct conn *c)
 {
 	if (c->peerstr[0] == '\0')
-		util_sockaddr_str((struct sockaddr *)&c->peer, c->peerstr,
+		addr_sockaddr_str((struct sockaddr *)&c->src, c->peerstr,
 		    sizeof(c->peerstr));
 	return c->peerstr;
 }
 
-/* Write this connection's audit record, or only count it. */
+/* Send or count the engine's record, and its operator warning. */
 static void
-conn_audit(struct conn *c, enum audit_verdict v, const char *node,
-    size_t nodelen, long port, long long creation, long names, unsigned rule,
-    const char *reason)
+conn_log(struct conn *c, const struct proto_out *out)
 {
-	const struct audit	 a = {
-		.src = (struct sockaddr *)&c->peer,
-		.dst = (struct sockaddr *)&c->local,
-		.req = c->req,
-		.verdict = v,
-		.node = node,
-		.nodelen = nodelen,
-		.port = port,
-		.creation = creation,
-		.names = names,
-		.rule = rule,
-		.reason = reason,
-	};
-	enum rl_kind		 kind;
-
-	if (audit_summarised(v, c->local_peer, &kind) &&
-	    !server_note_refusal(c->srv, &c->addr, kind)) {
-		log_count(c->req, v);
-		return;
+	if (out->warn != NULL)
+		log_warnx("%s: %s", conn_peer(c), out->warn);
+	switch (out->log) {
+	case PROTO_LOG_FULL:
+		log_audit(&out->audit);
+		break;
+	case PROTO_LOG_COUNT:
+		log_count(out->audit.req, out->audit.verdict);
+		break;
+	case PROTO_LOG_NONE:
+		break;
 	}
-	log_audit(&a);
 }
 
-/* Record a refusal or failure with no answer details, and close. */
+/* Record a failure before a request was decided. */
 static void
 conn_refuse(struct conn *c, enum audit_verdict v, const char *reason)
 {
-	conn_audit(c, v, NULL, 0, -1, -1, -1, 0, reason);
-	conn_free(c);
+	struct proto_out	 out;
+	struct proto_now	 now = now_of();
+
+	proto_refuse(c->ctx->proto, &c->peer, c->req, v, reason, &now, &out);
+	conn_log(c, &out);
+	proto_out_free(&out);
 }
 
 /*
- * (Re)arm the connection's one event for what, with the deadline. If the
- * event cannot be watched, the connection is closed: callers return at
- * once after this.
+ * (Re)arm the connection's one event for what, with the deadline if
+ * timed. IO_WAIT, or IO_CLOSE if the event cannot be watched.
  */
-static void
+static enum conn_io
 conn_arm(struct conn *c, short what, int timed)
 {
 	struct timeval	 tv;
 	int		 r;
 
 	event_del(c->ev);
-	event_assign(c->ev, server_base(c->srv), what == 0 ? -1 : c->fd,
-	    what, conn_event, c);
+	event_assign(c->ev, c->ctx->base, what == 0 ? -1 : c->fd, what,
+	    conn_event, c);
 	if (timed) {
 		tv = deadline_left(&c->deadline);
 		r = event_add(c->ev, &tv);
@@ -179,493 +174,232 @@ conn_arm(struct conn *c, short what, int timed)
 		/* Unwatched, a registration would never see its end. */
 		log_warnx("%s: cannot watch the connection; closing it",
 		    conn_peer(c));
-		conn_free(c);
+		return IO_CLOSE;
 	}
+	return IO_WAIT;
 }
 
-void
-conn_new(struct server *srv, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct sockaddr *local, int is_local,
-    const struct acl_addr *rlkey)
+/* Link a connection into its ctx's list. */
+static void
+conn_link(struct conn *c)
 {
-	const struct server_config	*cfg = server_config(srv);
-	struct conn			*c;
-	unsigned			 first;
+	c->next = c->ctx->head;
+	if (c->next != NULL)
+		c->next->prev = c;
+	c->ctx->head = c;
+}
 
+/* Create a connection and start it. */
+void
+conn_new(struct conn_ctx *ctx, int fd, const struct proto_peer *peer,
+    const struct sockaddr *src, socklen_t srclen, const struct sockaddr *dst)
+{
+	struct conn	*c;
+
+	ctx->nconns++;
+	if (!peer->local)
+		ctx->nremote++;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->ev = event_new(server_base(srv), fd, EV_READ, conn_event,
+	    (c->ev = event_new(ctx->base, fd, EV_READ, conn_event,
 	    c)) == NULL) {
 		log_warnx("out of memory for a new connection");
 		free(c);
 		close(fd);
-		server_conn_closed(srv, is_local, rlkey);
+		ctx->nconns--;
+		if (!peer->local)
+			ctx->nremote--;
+		proto_close(ctx->proto, peer);
 		return;
 	}
-	c->srv = srv;
+	c->ctx = ctx;
 	c->fd = fd;
-	if (peerlen > sizeof(c->peer))
-		peerlen = sizeof(c->peer);
-	memcpy(&c->peer, peer, peerlen);
-	memcpy(&c->local, local, local->sa_family == AF_INET6 ?
+	if (srclen > sizeof(c->src))
+		srclen = sizeof(c->src);
+	memcpy(&c->src, src, srclen);
+	memcpy(&c->dst, dst, dst->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	if (acl_addr_from_sockaddr((struct sockaddr *)&c->peer, &c->addr) == -1)
-		c->addr.family = AF_UNSPEC;
-	c->local_peer = is_local;
-	if (rlkey != NULL) {
-		c->rlkey = *rlkey;
-		c->rl_counted = 1;
-	}
+	c->peer = *peer;
+	c->peer.src = (struct sockaddr *)&c->src;
+	c->peer.dst = (struct sockaddr *)&c->dst;
+	c->peer.owner = c;
+	c->peer.fd = fd;
 	c->req = AUDIT_REQ_NONE;
+	conn_link(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->accepted);
-
-	if (cfg->delay_accept > 0) {
+	if (ctx->delay_accept > 0) {
 		c->state = CONN_DELAYED;
-		deadline_set(&c->deadline, cfg->delay_accept);
-		conn_arm(c, 0, 1);
-		return;
+		deadline_set(&c->deadline, ctx->delay_accept);
+	} else {
+		unsigned first = ctx->first_byte_timeout;
+
+		c->state = CONN_READING;
+		/* A short deadline for the first byte, then the packet one. */
+		if (first == 0 || first > ctx->packet_timeout)
+			first = ctx->packet_timeout;
+		deadline_set(&c->deadline, first);
 	}
-	c->state = CONN_READING;
-	/* A short deadline for the first byte, then the packet timeout. */
-	first = cfg->lim.first_byte_timeout;
-	if (first == 0 || first > cfg->packet_timeout)
-		first = cfg->packet_timeout;
-	deadline_set(&c->deadline, first);
 	/* Clients send at once: try before waiting (saves two syscalls). */
-	conn_read(c);
+	conn_drive(c, 0);
 }
 
-void
-conn_free(struct conn *c)
+/*
+ * The one place a connection is freed. A registration it holds ends
+ * here (logged), unless reason says it already ended elsewhere.
+ */
+static void
+conn_destroy(struct conn *c, const char *reason)
 {
-	/*
-	 * A registration belongs to its connection from registry_add() on,
-	 * whatever state the reply is in: a reset while it is being written
-	 * must not leave the name behind pointing at a freed connection.
-	 */
-	if (c->regname != NULL &&
-	    registry_remove_owner(server_registry(c->srv), c) == REGISTRY_OK) {
-		c->req = AUDIT_REQ_ALIVE2_END;
-		conn_audit(c, AUDIT_OK, c->regname, strlen(c->regname),
-		    c->regport, -1, -1, 0, NULL);
+	struct conn_ctx		*ctx = c->ctx;
+	struct proto_out	 out;
+
+	if (c->regname != NULL) {
+		if (proto_end(ctx->proto, &c->peer, c->regname, c->regport,
+		    reason, &out))
+			conn_log(c, &out);
+		free(c->regname);
 	}
-	free(c->regname);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ctx->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	event_free(c->ev);
 	close(c->fd);
 	free(c->frame);
-	conn_out_free(c);
-	server_conn_closed(c->srv, c->local_peer, c->rl_counted ? &c->rlkey :
-	    NULL);
+	if (c->out != NULL)
+		ctx->reply_bytes -= c->outlen < ctx->reply_bytes ? c->outlen :
+		    ctx->reply_bytes;
+	free(c->out);
+	ctx->nconns--;
+	if (!c->peer.local)
+		ctx->nremote--;
+	proto_close(ctx->proto, &c->peer);
 	free(c);
 }
 
-/* Queue a reply of len bytes (copied) and start writing it. */
-static void
-conn_reply(struct conn *c, const void *buf, size_t len, enum conn_after after)
+/* Close every connection. */
+void
+conn_close_all(struct conn_ctx *ctx)
 {
-	const struct server_config	*cfg = server_config(c->srv);
-	ssize_t				 n = 0;
+	while (ctx->head != NULL)
+		conn_destroy(ctx->head, NULL);
+}
 
-	c->after = after;
+/*
+ * Take the engine's reply: write what the socket takes at once (most
+ * replies fit its buffer), keep the rest within the daemon-wide budget.
+ */
+static enum conn_io
+conn_take_reply(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct conn_ctx	*ctx = c->ctx;
+	ssize_t		 n = 0;
+	size_t		 rest;
+
 	if (log_debug_level() > 0)
 		log_debug("%s: replying %zu bytes", conn_peer(c), len);
-	/* Most replies fit the socket buffer: write them from the caller's. */
-	if (cfg->delay_write == 0) {
+	if (ctx->delay_write == 0) {
 		do
 			n = write(c->fd, buf, len);
 		while (n == -1 && errno == EINTR);
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			log_debug("%s: write: %s", conn_peer(c), strerror(errno));
-			conn_free(c);
-			return;
+			return IO_CLOSE;
 		}
 		if (n == -1)
 			n = 0;
 	}
-	/* Keep the rest, within the daemon-wide budget for unsent replies. */
-	free(c->out);
-	c->out = NULL;
-	c->outoff = c->outlen = 0;
-	if ((size_t)n < len) {
-		size_t	 rest = len - (size_t)n;
-
-		if (server_reply_reserve(c->srv, rest) == -1) {
-			log_warnx("%s: reply of %zu bytes dropped: the reply "
-			    "memory budget is full", conn_peer(c), len);
-			conn_free(c);
-			return;
-		}
-		if ((c->out = malloc(rest)) == NULL) {
-			server_reply_release(c->srv, rest);
-			log_warnx("%s: out of memory for a reply", conn_peer(c));
-			conn_free(c);
-			return;
-		}
-		memcpy(c->out, (const uint8_t *)buf + n, rest);
-		c->outlen = rest;
+	if ((size_t)n == len)
+		return IO_DONE;
+	rest = len - (size_t)n;
+	if (rest > ctx->reply_budget - ctx->reply_bytes) {
+		log_warnx("%s: reply of %zu bytes dropped: the reply memory "
+		    "budget is full", conn_peer(c), len);
+		return IO_CLOSE;
 	}
-	if (cfg->delay_write > 0) {
-		c->state = CONN_REPLY_DELAYED;
-		/* The test aid may overrun the packet timeout, as in stock. */
-		deadline_set(&c->deadline, cfg->delay_write);
-		conn_arm(c, 0, 1);
-		return;
+	if ((c->out = malloc(rest)) == NULL) {
+		log_warnx("%s: out of memory for a reply", conn_peer(c));
+		return IO_CLOSE;
 	}
-	c->state = CONN_WRITING;
-	conn_write(c);
+	ctx->reply_bytes += rest;
+	memcpy(c->out, buf + n, rest);
+	c->outlen = rest;
+	c->outoff = 0;
+	return IO_DONE;
 }
 
-/* A growable reply buffer for NAMES and DUMP. */
-struct outbuf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-	int	 failed;
-};
-
+/* Close a registration whose node was removed by STOP. */
 static void
-outbuf_add(struct outbuf *o, const void *data, size_t len)
+conn_stopped(struct conn_ctx *ctx, void *owner)
 {
-	uint8_t	*np;
-	size_t	 ncap;
+	struct conn	*o;
 
-	if (o->failed)
-		return;
-	if (len == 0) {
-		o->failed = 1;
-		return;
-	}
-	if (o->cap - o->len < len) {
-		ncap = o->cap == 0 ? 256 : o->cap;
-		while (ncap - o->len < len)
-			ncap *= 2;
-		if ((np = realloc(o->p, ncap)) == NULL) {
-			o->failed = 1;
-			return;
-		}
-		o->p = np;
-		o->cap = ncap;
-	}
-	memcpy(o->p + o->len, data, len);
-	o->len += len;
-}
-
-/* NAMES shows a peer only the nodes the ACL lets it see. */
-struct names_ctx {
-	struct outbuf		*o;
-	const struct acl	*acl;
-	const struct acl_addr	*addr;
-	size_t			 listed;
-	size_t			 hidden;
-};
-
-static void
-names_line(const struct wire_node *n, uint32_t creation, int fd, void *arg)
-{
-	struct names_ctx	*x = arg;
-	char			 line[WIRE_MAX_NAME_BYTES + 64];
-
-	(void)creation;
-	(void)fd;
-	if (!acl_check(x->acl, x->addr, ACL_SCOPE_NAMES, n->name).allow) {
-		x->hidden++;
-		return;
-	}
-	x->listed++;
-	outbuf_add(x->o, line, wire_encode_names_line(line, sizeof(line),
-	    n->name, n->port));
-}
-
-static void
-dump_active(const struct wire_node *n, uint32_t creation, int fd, void *arg)
-{
-	char	 line[WIRE_MAX_NAME_BYTES + 64];
-
-	(void)creation;
-	outbuf_add(arg, line, wire_encode_dump_active(line, sizeof(line),
-	    n->name, n->port, fd));
-}
-
-static void
-dump_old(const char *name, uint16_t port, int fd, void *arg)
-{
-	char	 line[WIRE_MAX_NAME_BYTES + 64];
-
-	outbuf_add(arg, line, wire_encode_dump_old(line, sizeof(line),
-	    name, port, fd));
+	/* Only ever a connection of ours: check rather than trust. */
+	for (o = ctx->head; o != NULL && o != owner; o = o->next)
+		;
+	if (o != NULL)
+		conn_destroy(o, "stopped");
 }
 
 /*
- * NAMES and DUMP: the port, then one line per node. A NAMES the ACL
- * refuses closes without a reply by default: Erlang's client then sees an
- * empty list and a scanner sees no epmd at all.
+ * Decide the request in the frame and take the reply. The state after
+ * is WRITING, REPLY_DELAYED or CLOSING.
  */
-static void
-do_listing(struct conn *c, int dump)
-{
-	const struct server_policy	*pol = server_policy(c->srv);
-	struct registry			*reg = server_registry(c->srv);
-	struct outbuf			 o = { NULL, 0, 0, 0 };
-	struct names_ctx		 x = { &o, pol->acl, &c->addr, 0, 0 };
-	struct acl_verdict		 v = { 1, 0 };
-	uint8_t				 hdr[4];
-
-	if (!dump) {
-		v = acl_names_allowed(pol->acl, &c->addr);
-		if (!v.allow) {
-			conn_audit(c, AUDIT_DENIED, NULL, 0, -1, -1, -1,
-			    v.line, NULL);
-			if (pol->names_refusal == CONF_NAMES_CLOSE) {
-				conn_free(c);
-				return;
-			}
-			conn_reply(c, hdr, wire_encode_port_header(hdr,
-			    sizeof(hdr), server_config(c->srv)->port),
-			    AFTER_CLOSE);
-			return;
-		}
-	}
-	outbuf_add(&o, hdr, wire_encode_port_header(hdr, sizeof(hdr),
-	    server_config(c->srv)->port));
-	if (dump) {
-		registry_walk(reg, dump_active, &o);
-		registry_walk_freed(reg, dump_old, &o);
-	} else
-		registry_walk(reg, names_line, &x);
-	if (o.failed) {
-		log_warnx("%s: cannot build %s reply", conn_peer(c),
-		    dump ? "DUMP" : "NAMES");
-		free(o.p);
-		conn_free(c);
-		return;
-	}
-	conn_audit(c, AUDIT_OK, NULL, 0, -1, -1, dump ?
-	    (long)(registry_count(reg) + registry_count_freed(reg)) :
-	    (long)x.listed, v.line, NULL);
-	conn_reply(c, o.p, o.len, AFTER_CLOSE);
-	free(o.p);
-}
-
-static void
-do_alive2(struct conn *c, const struct wire_request *req,
-    enum wire_status st, const char *errstr)
-{
-	const struct wire_node	*n = &req->node;
-	enum audit_verdict	 v = AUDIT_INVALID;
-	uint8_t			 out[8];
-	uint32_t		 creation = WIRE_ERROR_CREATION;
-	int			 ok = 0;
-
-	if (st == WIRE_OK) {
-		switch (registry_add(server_registry(c->srv), n, c, c->fd,
-		    (uint32_t)time(NULL), &creation)) {
-		case REGISTRY_OK:
-			if ((c->regname = strdup(n->name)) == NULL) {
-				/* Cannot log its end: refuse it instead. */
-				registry_remove_owner(server_registry(c->srv),
-				    c);
-				v = AUDIT_FULL;
-				errstr = "out of memory";
-				break;
-			}
-			c->regport = n->port;
-			ok = 1;
-			v = AUDIT_OK;
-			errstr = NULL;
-			break;
-		case REGISTRY_DUPLICATE:
-			v = AUDIT_DUPLICATE;
-			errstr = NULL;
-			break;
-		default:
-			v = AUDIT_FULL;
-			errstr = "node table full";
-			break;
-		}
-	}
-	if (!ok)
-		creation = WIRE_ERROR_CREATION;
-	else if (n->highvsn < 6)
-		creation = registry_creation_v5(creation);
-	conn_audit(c, v, n->name, n->namelen, n->port,
-	    (long long)creation, -1, 0, errstr);
-	/*
-	 * A refused registration is closed after its reply; stock keeps it
-	 * open and a later failure there could unregister the name's real
-	 * holder.
-	 */
-	conn_reply(c, out, wire_encode_alive2_resp(out, sizeof(out),
-	    n->highvsn, ok ? 0 : 1, creation),
-	    ok ? AFTER_REGISTERED : AFTER_CLOSE);
-}
-
-static void
-do_port2(struct conn *c, const struct wire_request *req)
-{
-	const struct server_policy	*pol = server_policy(c->srv);
-	const struct wire_node		*n = NULL;
-	struct acl_verdict		 v;
-	uint8_t				 out[WIRE_MAX_PORT2_RESP];
-
-	v = acl_check(pol->acl, &c->addr, ACL_SCOPE_PORT, req->node.name);
-	if (!v.allow) {
-		conn_audit(c, AUDIT_DENIED, req->node.name, req->node.namelen,
-		    -1, -1, -1, v.line, NULL);
-		if (pol->port_refusal == CONF_PORT_CLOSE) {
-			conn_free(c);
-			return;
-		}
-	} else if ((n = registry_find(server_registry(c->srv),
-	    req->node.name)) == NULL)
-		conn_audit(c, AUDIT_NOT_FOUND, req->node.name,
-		    req->node.namelen, -1, -1, -1, v.line, NULL);
-	else
-		conn_audit(c, AUDIT_OK, req->node.name, req->node.namelen,
-		    n->port, -1, -1, v.line, NULL);
-	/* A refusal looks exactly like "not registered". */
-	conn_reply(c, out, wire_encode_port2_resp(out, sizeof(out), n),
-	    AFTER_CLOSE);
-}
-
-static void
-do_kill(struct conn *c)
-{
-	const struct server_config	*cfg = server_config(c->srv);
-
-	if (!cfg->relaxed && registry_count(server_registry(c->srv)) > 0) {
-		conn_audit(c, AUDIT_REFUSED, NULL, 0, -1, -1, -1, 0,
-		    "nodes are registered");
-		conn_reply(c, "NO", 2, AFTER_CLOSE);
-		return;
-	}
-	conn_audit(c, AUDIT_OK, NULL, 0, -1, -1, -1, 0, NULL);
-	conn_reply(c, "OK", 2, AFTER_KILL);
-}
-
-/* Close a registration whose node was already unregistered, e.g. by STOP. */
-static void
-conn_end_registration(struct conn *owner, const char *reason)
-{
-	owner->req = AUDIT_REQ_ALIVE2_END;
-	conn_audit(owner, AUDIT_OK, owner->regname, strlen(owner->regname),
-	    owner->regport, -1, -1, 0, reason);
-	conn_free(owner);
-}
-
-static void
-do_stop(struct conn *c, const struct wire_request *req)
-{
-	void	*owner;
-
-	if (!server_config(c->srv)->relaxed) {
-		conn_audit(c, AUDIT_REFUSED, req->node.name, req->node.namelen,
-		    -1, -1, -1, 0, "no -relaxed_command_check");
-		conn_free(c);
-		return;
-	}
-	if (req->node.namelen == 0 ||
-	    registry_remove_name(server_registry(c->srv), req->node.name,
-	    &owner) != REGISTRY_OK) {
-		/* Stock appends STOPPED here too. */
-		conn_audit(c, AUDIT_NOT_FOUND, req->node.name,
-		    req->node.namelen, -1, -1, -1, 0, NULL);
-		conn_reply(c, "NOEXIST", 7, AFTER_CLOSE);
-		return;
-	}
-	conn_audit(c, AUDIT_OK, req->node.name, req->node.namelen, -1, -1, -1,
-	    0, NULL);
-	/* The registration is gone: close its connection, logging its end. */
-	conn_end_registration(owner, "stopped");
-	conn_reply(c, "STOPPED", 7, AFTER_CLOSE);
-}
-
-static enum audit_req
-audit_req_of(uint8_t op)
-{
-	switch (op) {
-	case WIRE_OP_ALIVE2:
-		return AUDIT_REQ_ALIVE2;
-	case WIRE_OP_PORT2:
-		return AUDIT_REQ_PORT2;
-	case WIRE_OP_NAMES:
-		return AUDIT_REQ_NAMES;
-	case WIRE_OP_DUMP:
-		return AUDIT_REQ_DUMP;
-	case WIRE_OP_KILL:
-		return AUDIT_REQ_KILL;
-	case WIRE_OP_STOP:
-		return AUDIT_REQ_STOP;
-	default:
-		return AUDIT_REQ_NONE;
-	}
-}
-
-/* Answer one complete, well-framed request. */
 static void
 conn_dispatch(struct conn *c)
 {
-	struct wire_request	 req;
-	enum wire_status	 st;
-	const char		*errstr = "";
-	size_t			 bodylen = c->framelen - 2;
+	struct proto_out	 out;
+	struct proto_now	 now = now_of();
 
-	st = wire_decode_request(c->frame + 2, bodylen, &req, &errstr);
-	c->req = audit_req_of(c->frame[2]);
-	if (st == WIRE_BAD_FRAME) {
-		conn_refuse(c, AUDIT_MALFORMED, errstr);
-		return;
+	proto_request(c->ctx->proto, &c->peer, c->frame + 2, c->framelen - 2,
+	    &now, &out);
+	c->req = out.audit.req;
+	conn_log(c, &out);
+	if (out.regname != NULL) {
+		c->regname = out.regname;
+		c->regport = out.regport;
+		out.regname = NULL;
 	}
-	/* Requests that change or reveal daemon state: local peers only. */
-	if (!c->local_peer && (req.op == WIRE_OP_ALIVE2 ||
-	    req.op == WIRE_OP_DUMP || req.op == WIRE_OP_KILL ||
-	    req.op == WIRE_OP_STOP)) {
-		conn_audit(c, AUDIT_NOT_LOCAL, req.op == WIRE_OP_ALIVE2 ||
-		    req.op == WIRE_OP_STOP ? req.node.name : NULL,
-		    req.node.namelen, -1, -1, -1, 0, NULL);
-		conn_free(c);
-		return;
+	/* The registration is gone: close its connection, logging its end. */
+	if (out.stopped != NULL)
+		conn_stopped(c->ctx, out.stopped);
+	c->after = out.next;
+	c->state = CONN_CLOSING;
+	if (out.next != PROTO_CLOSE &&
+	    conn_take_reply(c, out.reply, out.replylen) == IO_DONE) {
+		if (c->ctx->delay_write > 0) {
+			c->state = CONN_REPLY_DELAYED;
+			/* The test aid may overrun the packet timeout. */
+			deadline_set(&c->deadline, c->ctx->delay_write);
+		} else
+			c->state = CONN_WRITING;
 	}
-	if (req.op == WIRE_OP_NAMES || req.op == WIRE_OP_PORT2) {
-		if (!server_lookup_allowed(c->srv, &c->addr, c->local_peer)) {
-			conn_audit(c, AUDIT_RATE_LIMITED, req.op ==
-			    WIRE_OP_PORT2 ? req.node.name : NULL,
-			    req.node.namelen, -1, -1, -1, 0, NULL);
-			conn_free(c);
-			return;
-		}
-	}
-	switch (req.op) {
-	case WIRE_OP_ALIVE2:
-		do_alive2(c, &req, st, errstr);
-		break;
-	case WIRE_OP_PORT2:
-		do_port2(c, &req);
-		break;
-	case WIRE_OP_NAMES:
-		do_listing(c, 0);
-		break;
-	case WIRE_OP_DUMP:
-		do_listing(c, 1);
-		break;
-	case WIRE_OP_KILL:
-		do_kill(c);
-		break;
-	case WIRE_OP_STOP:
-		do_stop(c, &req);
-		break;
-	}
+	proto_out_free(&out);
+}
+
+/* The reason a frame that fails wire_frame_check() is refused. */
+static const char *
+frame_error(const uint8_t *tmp, size_t have)
+{
+	if (tmp[0] == 0 && tmp[1] == 0)
+		return "zero length";
+	if (have - 2 > (((size_t)tmp[0] << 8) | tmp[1]))
+		return "bytes past the end of the frame";
+	return "length over 3057";
 }
 
 /*
  * Read what is there. Before the length is known, read into a stack
  * buffer as large as the largest frame, so that bytes beyond the frame
  * sent with it are seen (stock closes on them); after, read exactly the
- * rest of the frame.
+ * rest of the frame. IO_DONE once the frame is whole.
  */
-static void
+static enum conn_io
 conn_read(struct conn *c)
 {
 	uint8_t		 tmp[2 + WIRE_MAX_BODY + 1];
-	size_t		 bodylen;
+	size_t		 bodylen, have;
 	ssize_t		 n;
 	int		 first_bytes = c->got == 0;
 
@@ -675,10 +409,8 @@ conn_read(struct conn *c)
 	} else
 		n = read(c->fd, c->frame + c->got, c->framelen - c->got);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR)) {
-		conn_arm(c, EV_READ, 1);
-		return;
-	}
+	    errno == EINTR))
+		return IO_WAIT;
 	if (n <= 0) {
 		if (n == 0 && c->got == 0)
 			conn_refuse(c, AUDIT_NO_REQUEST, NULL);
@@ -686,60 +418,47 @@ conn_read(struct conn *c)
 			conn_refuse(c, AUDIT_MALFORMED, n == 0 ?
 			    "end of stream inside the frame" :
 			    "read error inside the frame");
-		return;
+		return IO_CLOSE;
 	}
-	if (c->frame == NULL) {
-		size_t	 have = c->got + (size_t)n;
-
-		switch (wire_frame_check(tmp, have, &bodylen)) {
-		case WIRE_BAD_FRAME:
-			if (have > 2)
-				c->req = audit_req_of(tmp[2]);
-			conn_refuse(c, AUDIT_MALFORMED, tmp[0] == 0 &&
-			    tmp[1] == 0 ? "zero length" : have - 2 >
-			    (((size_t)tmp[0] << 8) | tmp[1]) ?
-			    "bytes past the end of the frame" :
-			    "length over 3057");
-			return;
-		case WIRE_NEED_MORE:
-			if (have < 2) {
-				memcpy(c->hdr, tmp, have);
-				c->got = have;
-				c->deadline = c->accepted;
-				c->deadline.tv_sec +=
-				    server_config(c->srv)->packet_timeout;
-				conn_arm(c, EV_READ, 1);
-				return;
-			}
-			bodylen = ((size_t)tmp[0] << 8) | tmp[1];
-			break;
-		default:
-			break;
-		}
-		c->framelen = 2 + bodylen;
-		if ((c->frame = malloc(c->framelen)) == NULL) {
-			log_warnx("%s: out of memory for a frame",
-			    conn_peer(c));
-			conn_free(c);
-			return;
-		}
-		memcpy(c->frame, tmp, have);
-		c->got = have;
-	} else
-		c->got += (size_t)n;
 	if (first_bytes) {
 		/* The packet timeout counts from accept, not from now. */
 		c->deadline = c->accepted;
-		c->deadline.tv_sec += server_config(c->srv)->packet_timeout;
+		c->deadline.tv_sec += c->ctx->packet_timeout;
 	}
-	if (c->got < c->framelen) {
-		conn_arm(c, EV_READ, 1);
-		return;
+	if (c->frame != NULL) {
+		c->got += (size_t)n;
+		return c->got < c->framelen ? IO_WAIT : IO_DONE;
 	}
-	conn_dispatch(c);
+	have = c->got + (size_t)n;
+	switch (wire_frame_check(tmp, have, &bodylen)) {
+	case WIRE_BAD_FRAME:
+		if (have > 2)
+			c->req = proto_req_of(tmp[2]);
+		conn_refuse(c, AUDIT_MALFORMED, frame_error(tmp, have));
+		return IO_CLOSE;
+	case WIRE_NEED_MORE:
+		if (have < 2) {
+			memcpy(c->hdr, tmp, have);
+			c->got = have;
+			return IO_WAIT;
+		}
+		bodylen = ((size_t)tmp[0] << 8) | tmp[1];
+		break;
+	default:
+		break;
+	}
+	c->framelen = 2 + bodylen;
+	if ((c->frame = malloc(c->framelen)) == NULL) {
+		log_warnx("%s: out of memory for a frame", conn_peer(c));
+		return IO_CLOSE;
+	}
+	memcpy(c->frame, tmp, have);
+	c->got = have;
+	return c->got < c->framelen ? IO_WAIT : IO_DONE;
 }
 
-static void
+/* Write what is left of the reply. IO_DONE once all is written. */
+static enum conn_io
 conn_write(struct conn *c)
 {
 	ssize_t	 n;
@@ -748,86 +467,133 @@ conn_write(struct conn *c)
 		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			conn_arm(c, EV_WRITE, 1);
-			return;
-		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return IO_WAIT;
 		if (n <= 0) {
 			log_debug("%s: write: %s", conn_peer(c),
 			    n == 0 ? "nothing written" : strerror(errno));
-			conn_free(c);
-			return;
+			return IO_CLOSE;
 		}
 		c->outoff += (size_t)n;
 	}
-	conn_out_free(c);
-	switch (c->after) {
-	case AFTER_REGISTERED:
-		free(c->frame);
-		c->frame = NULL;
-		c->state = CONN_REGISTERED;
-		conn_arm(c, EV_READ, 0);
-		break;
-	case AFTER_KILL:
-		server_stop(c->srv, 0);
-		conn_free(c);
-		break;
-	case AFTER_CLOSE:
-		conn_free(c);
-		break;
+	c->ctx->reply_bytes -= c->outlen < c->ctx->reply_bytes ? c->outlen :
+	    c->ctx->reply_bytes;
+	free(c->out);
+	c->out = NULL;
+	c->outlen = c->outoff = 0;
+	return IO_DONE;
+}
+
+/*
+ * The state machine: run the connection from its state on event what
+ * (EV_READ, EV_WRITE, EV_TIMEOUT, or 0 when entered without one) until it
+ * waits for an event or is freed. Every transition is made here.
+ */
+static void
+conn_drive(struct conn *c, short what)
+{
+	enum conn_io	 io;
+	uint8_t		 b;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_DELAYED:
+			if (!(what & EV_TIMEOUT)) {
+				io = conn_arm(c, 0, 1);
+				break;
+			}
+			/* Stock sleeps before accept(): deadlines start now. */
+			clock_gettime(CLOCK_MONOTONIC, &c->accepted);
+			deadline_set(&c->deadline, c->ctx->packet_timeout);
+			c->state = CONN_READING;
+			io = conn_arm(c, EV_READ, 1);
+			break;
+		case CONN_READING:
+			if (what & EV_TIMEOUT) {
+				if (c->got > 2)
+					c->req = proto_req_of(c->frame[2]);
+				conn_refuse(c, AUDIT_TIMEOUT, c->got == 0 ?
+				    "no bytes" : "incomplete frame");
+				io = IO_CLOSE;
+				break;
+			}
+			if ((io = conn_read(c)) == IO_WAIT)
+				io = conn_arm(c, EV_READ, 1);
+			else if (io == IO_DONE)
+				c->state = CONN_DISPATCH;
+			break;
+		case CONN_DISPATCH:
+			conn_dispatch(c);
+			io = IO_DONE;
+			break;
+		case CONN_REPLY_DELAYED:
+			if (!(what & EV_TIMEOUT)) {
+				io = conn_arm(c, 0, 1);
+				break;
+			}
+			deadline_set(&c->deadline, c->ctx->packet_timeout);
+			c->state = CONN_WRITING;
+			io = IO_DONE;
+			break;
+		case CONN_WRITING:
+			if (what & EV_TIMEOUT) {
+				/* The request has its record: a slow reader. */
+				log_debug("%s: reply not read in time",
+				    conn_peer(c));
+				io = IO_CLOSE;
+				break;
+			}
+			if ((io = conn_write(c)) == IO_WAIT) {
+				io = conn_arm(c, EV_WRITE, 1);
+				break;
+			}
+			if (io == IO_CLOSE)
+				break;
+			switch (c->after) {
+			case PROTO_REPLY_KEEP:
+				free(c->frame);
+				c->frame = NULL;
+				c->state = CONN_REGISTERED;
+				io = conn_arm(c, EV_READ, 0);
+				break;
+			case PROTO_REPLY_KILL:
+				c->ctx->stop(c->ctx->stop_arg, 0);
+				io = IO_CLOSE;
+				break;
+			default:
+				io = IO_CLOSE;
+				break;
+			}
+			break;
+		case CONN_REGISTERED:
+			/* Any byte, EOF or error ends the registration. */
+			if (what == 0 || (read(c->fd, &b, 1) == -1 &&
+			    (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)))
+				io = conn_arm(c, EV_READ, 0);
+			else
+				io = IO_CLOSE;
+			break;
+		case CONN_CLOSING:
+		default:
+			io = IO_CLOSE;
+			break;
+		}
+		if (io == IO_CLOSE) {
+			conn_destroy(c, NULL);
+			return;
+		}
+		if (io == IO_WAIT)
+			return;
+		/* A new state: run it without an event. */
+		what = 0;
 	}
 }
 
+/* libevent's callback: drive the connection with the event. */
 static void
 conn_event(evutil_socket_t fd, short what, void *arg)
 {
-	struct conn	*c = arg;
-	uint8_t		 b;
-
 	(void)fd;
-	switch (c->state) {
-	case CONN_DELAYED:
-		/* Stock sleeps before accept(): the deadlines start now. */
-		c->state = CONN_READING;
-		clock_gettime(CLOCK_MONOTONIC, &c->accepted);
-		deadline_set(&c->deadline,
-		    server_config(c->srv)->packet_timeout);
-		conn_arm(c, EV_READ, 1);
-		return;
-	case CONN_REPLY_DELAYED:
-		c->state = CONN_WRITING;
-		deadline_set(&c->deadline,
-		    server_config(c->srv)->packet_timeout);
-		conn_write(c);
-		return;
-	case CONN_REGISTERED:
-		/* Any byte, EOF or error ends the registration. */
-		if (read(c->fd, &b, 1) == -1 && (errno == EAGAIN ||
-		    errno == EWOULDBLOCK || errno == EINTR)) {
-			conn_arm(c, EV_READ, 0);
-			return;
-		}
-		conn_free(c);
-		return;
-	default:
-		break;
-	}
-	if (what & EV_TIMEOUT) {
-		if (c->state == CONN_READING) {
-			if (c->got > 2)
-				c->req = audit_req_of(c->frame != NULL ?
-				    c->frame[2] : 0);
-			conn_refuse(c, AUDIT_TIMEOUT, c->got == 0 ?
-			    "no bytes" : "incomplete frame");
-		} else {
-			/* The request has its record: a slow reader. */
-			log_debug("%s: reply not read in time", conn_peer(c));
-			conn_free(c);
-		}
-		return;
-	}
-	if (c->state == CONN_READING)
-		conn_read(c);
-	else
-		conn_write(c);
+	conn_drive(arg, what);
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -26,6 +27,8 @@
 #include "server.h"
 #include "systemd.h"
 #include "util.h"
+
+#include <event2/event.h>
 
 #ifndef EPMD_SECURE_VERSION
 #define EPMD_SECURE_VERSION "unknown"
@@ -117,6 +120,9 @@ seconds_of(const char *opt, const char *v)
 	return (unsigned)n;
 }
 
+/* The copy the listen addresses point into (the last list given). */
+static char	*address_copy;
+
 /* Split a comma- or space-separated address list into cfg. */
 static void
 addresses_of(struct server_config *cfg, const char *what, const char *list)
@@ -138,7 +144,64 @@ addresses_of(struct server_config *cfg, const char *what, const char *list)
 			    SERVER_MAX_ADDRESSES);
 		cfg->addresses[cfg->naddresses++] = tok;
 	}
-	/* copy stays allocated: cfg points into it for the process life. */
+	/* A later list replaces an earlier one: cfg points into the last. */
+	free(address_copy);
+	address_copy = copy;
+}
+
+/* Signals: the daemon's, handled in the event loop. */
+static struct event	*sig_ev[4];
+
+/* Act on a signal: reload, counters, or stop. */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*srv = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		server_reload(srv);
+		break;
+	case SIGUSR1:
+		server_counters(srv);
+		break;
+	default:
+		log_event(LOG_INFO, "event=stop signal=%s",
+		    sig == SIGTERM ? "TERM" : "INT");
+		server_stop(srv, 0);
+		break;
+	}
+}
+
+/* Watch SIGTERM, SIGINT, SIGHUP and SIGUSR1 in srv's loop; -1 on failure. */
+static int
+signals_start(struct server *srv)
+{
+	static const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	size_t			 i;
+
+	for (i = 0; i < 4; i++)
+		if ((sig_ev[i] = evsignal_new(server_base(srv), sigs[i],
+		    signal_cb, srv)) == NULL || evsignal_add(sig_ev[i],
+		    NULL) == -1) {
+			log_warnx("cannot set up signal handling");
+			return -1;
+		}
+	return 0;
+}
+
+/* Stop watching signals. */
+static void
+signals_stop(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < 4; i++) {
+		if (sig_ev[i] != NULL)
+			event_free(sig_ev[i]);
+		sig_ev[i] = NULL;
+	}
 }
 
 /*
@@ -473,7 +536,10 @@ main(int argc, char **argv)
 		detach();
 	if (conf.user[0] != '\0')
 		drop_privileges(conf.user);
-	if (server_start(srv) == -1) {
+	/* A peer closing early must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	if (server_start(srv) == -1 || signals_start(srv) == -1) {
+		signals_stop();
 		server_free(srv);
 		return 1;
 	}
@@ -490,6 +556,8 @@ main(int argc, char **argv)
 	status = server_run(srv);
 	systemd_notify_stopping();
 	log_event(LOG_INFO, "event=stopped status=%d", status);
+	signals_stop();
 	server_free(srv);
+	free(address_copy);
 	return status;
 }

@@ -12,7 +12,7 @@
 struct rl_src {
 	struct rl_src	*hnext;			/* hash chain */
 	struct rl_src	*lprev, *lnext;		/* LRU of idle sources */
-	struct acl_addr	 key;
+	struct addr	 key;
 	uint64_t	 mtokens;		/* milli-tokens */
 	uint64_t	 refilled_ms;
 	int		 bucket_set;
@@ -69,27 +69,17 @@ rl_free(struct rl_table *t)
 	free(t);
 }
 
+/* Mask an address to its source key. */
 void
-rl_key(const struct acl_addr *a, unsigned v4len, unsigned v6len,
-    struct acl_addr *key)
+rl_key(const struct addr *a, unsigned v4len, unsigned v6len,
+    struct addr *key)
 {
-	unsigned	 len = a->family == AF_INET ? v4len : v6len;
-	unsigned	 bytes = a->family == AF_INET ? 4 : 16, i;
-
-	memset(key, 0, sizeof(*key));
-	key->family = a->family;
-	for (i = 0; i < bytes; i++) {
-		if (len >= (i + 1) * 8)
-			key->addr[i] = a->addr[i];
-		else if (len > i * 8)
-			key->addr[i] = (uint8_t)(a->addr[i] &
-			    (0xff << (8 - (len - i * 8))));
-	}
+	addr_mask(key, a, a->family == AF_INET ? v4len : v6len);
 }
 
 /* SipHash would be stronger; a seeded 64-bit mix is enough here. */
 static size_t
-hash(const struct rl_table *t, const struct acl_addr *k)
+hash(const struct rl_table *t, const struct addr *k)
 {
 	uint64_t	 h = t->seed ^ (uint64_t)k->family;
 	size_t		 i;
@@ -152,7 +142,7 @@ hash_remove(struct rl_table *t, struct rl_src *s)
 }
 
 static struct rl_src *
-find(const struct rl_table *t, const struct acl_addr *k)
+find(const struct rl_table *t, const struct addr *k)
 {
 	struct rl_src	*s;
 
@@ -165,7 +155,7 @@ find(const struct rl_table *t, const struct acl_addr *k)
 
 /* Find or create the source; NULL if the table is full of busy ones. */
 static struct rl_src *
-get(struct rl_table *t, const struct acl_addr *k)
+get(struct rl_table *t, const struct addr *k)
 {
 	struct rl_src	*s;
 	size_t		 b;
@@ -194,7 +184,7 @@ get(struct rl_table *t, const struct acl_addr *k)
 }
 
 enum rl_status
-rl_take(struct rl_table *t, const struct acl_addr *k, uint64_t now,
+rl_take(struct rl_table *t, const struct addr *k, uint64_t now,
     uint32_t rate, uint32_t burst)
 {
 	struct rl_src	*s;
@@ -224,7 +214,7 @@ rl_take(struct rl_table *t, const struct acl_addr *k, uint64_t now,
 }
 
 enum rl_status
-rl_conn_open(struct rl_table *t, const struct acl_addr *k, uint64_t now,
+rl_conn_open(struct rl_table *t, const struct addr *k, uint64_t now,
     uint32_t max)
 {
 	struct rl_src	*s;
@@ -241,7 +231,7 @@ rl_conn_open(struct rl_table *t, const struct acl_addr *k, uint64_t now,
 }
 
 void
-rl_conn_close(struct rl_table *t, const struct acl_addr *k)
+rl_conn_close(struct rl_table *t, const struct addr *k)
 {
 	struct rl_src	*s;
 
@@ -252,7 +242,7 @@ rl_conn_close(struct rl_table *t, const struct acl_addr *k)
 }
 
 int
-rl_note_refusal(struct rl_table *t, const struct acl_addr *k,
+rl_note_refusal(struct rl_table *t, const struct addr *k,
     enum rl_kind kind, uint64_t now)
 {
 	struct rl_src	*s;
@@ -271,7 +261,7 @@ rl_note_refusal(struct rl_table *t, const struct acl_addr *k,
 
 size_t
 rl_summarise(struct rl_table *t, uint64_t now, uint64_t interval,
-    void (*fn)(const struct acl_addr *, const uint64_t *, uint64_t, void *),
+    void (*fn)(const struct addr *, const uint64_t *, uint64_t, void *),
     void *arg)
 {
 	struct rl_src	*s;
@@ -305,7 +295,7 @@ rl_count(const struct rl_table *t)
 }
 
 uint32_t
-rl_conns(const struct rl_table *t, const struct acl_addr *k)
+rl_conns(const struct rl_table *t, const struct addr *k)
 {
 	struct rl_src	*s = find(t, k);
 

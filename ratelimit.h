@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acl.h"
+#include "addr.h"
 
 /* Kinds of refusal counted separately for the summaries. */
 enum rl_kind {
@@ -51,8 +51,8 @@ struct rl_table *rl_new(size_t max_sources, uint64_t seed);
 void rl_free(struct rl_table *);
 
 /* Mask addr to its source prefix: v4len bits for IPv4, v6len for IPv6. */
-void rl_key(const struct acl_addr *addr, unsigned v4len, unsigned v6len,
-    struct acl_addr *key);
+void rl_key(const struct addr *addr, unsigned v4len, unsigned v6len,
+    struct addr *key);
 
 /*
  * Take one token from key's bucket: rate tokens per second refill it up
@@ -60,22 +60,22 @@ void rl_key(const struct acl_addr *addr, unsigned v4len, unsigned v6len,
  * so with rate 0 it gets burst lookups and then none (until it is
  * forgotten).
  */
-enum rl_status rl_take(struct rl_table *, const struct acl_addr *key,
+enum rl_status rl_take(struct rl_table *, const struct addr *key,
     uint64_t now_ms, uint32_t rate, uint32_t burst);
 
 /* Count a new connection from key, unless it already has max open. */
-enum rl_status rl_conn_open(struct rl_table *, const struct acl_addr *key,
+enum rl_status rl_conn_open(struct rl_table *, const struct addr *key,
     uint64_t now_ms, uint32_t max);
 
 /* Count a connection from key as closed. */
-void rl_conn_close(struct rl_table *, const struct acl_addr *key);
+void rl_conn_close(struct rl_table *, const struct addr *key);
 
 /*
  * Note one refusal of a kind for key. Returns 1 for the first refusal
  * after a quiet spell, to be logged in full; 0 if it is only counted for
  * the next summary.
  */
-int rl_note_refusal(struct rl_table *, const struct acl_addr *key,
+int rl_note_refusal(struct rl_table *, const struct addr *key,
     enum rl_kind kind, uint64_t now_ms);
 
 /*
@@ -87,11 +87,11 @@ int rl_note_refusal(struct rl_table *, const struct acl_addr *key,
  * many summaries were made.
  */
 size_t rl_summarise(struct rl_table *, uint64_t now_ms, uint64_t interval_ms,
-    void (*fn)(const struct acl_addr *key, const uint64_t *counts,
+    void (*fn)(const struct addr *key, const uint64_t *counts,
     uint64_t since_ms, void *arg), void *arg);
 
 /* Sources currently tracked, and open connections of key. */
 size_t rl_count(const struct rl_table *);
-uint32_t rl_conns(const struct rl_table *, const struct acl_addr *key);
+uint32_t rl_conns(const struct rl_table *, const struct addr *key);
 
 #endif

@@ -25,9 +25,10 @@
 
 #include <event2/event.h>
 
+#include "addr.h"
 #include "conn.h"
 #include "log.h"
-#include "ratelimit.h"
+#include "proto.h"
 #include "registry.h"
 #include "server.h"
 #include "systemd.h"
@@ -37,11 +38,13 @@
 
 #define ACCEPT_BATCH		16	/* accepts per wake-up, for fairness */
 
+static void	policy_apply(struct server *);
+
 struct listener {
 	struct server		*srv;
 	int			 fd;
 	struct event		*ev;
-	char			 name[UTIL_ADDRSTRLEN];
+	char			 name[ADDR_STRLEN];
 	/* The bound address, when it is a specific one (not a wildcard). */
 	struct sockaddr_storage	 addr;
 	int			 specific;
@@ -51,22 +54,18 @@ struct server {
 	struct server_config	 cfg;
 	struct server_policy	 pol;
 	struct event_base	*base;
-	struct registry		*reg;
+	struct proto		*proto;
+	struct conn_ctx		 cc;		/* what connections share */
 	struct listener		 listeners[SERVER_MAX_ADDRESSES + 2];
 	size_t			 nlisteners;
 	struct event		*backoff;
 	int			 paused;
 	int			 exhausted;	/* an EMFILE episode is on */
 	unsigned long		 pauses;
-	struct event		*sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event		*counters;
 	struct event		*metrics;
 	int			 metrics_failing;	/* logged once a streak */
 	struct event		*watchdog;
-	size_t			 nconns;		/* all open connections */
-	size_t			 nremote;		/* of which not local */
-	struct rl_table		*rl;
-	size_t			 reply_bytes;	/* unsent replies */
 	struct event		*summary;
 	int			 status;
 };
@@ -80,10 +79,6 @@ server_new(const struct server_config *cfg, const struct server_policy *pol)
 		return NULL;
 	s->cfg = *cfg;
 	s->pol = *pol;
-	if ((s->reg = registry_new(cfg->max_nodes, cfg->max_freed)) == NULL) {
-		free(s);
-		return NULL;
-	}
 	return s;
 }
 
@@ -107,7 +102,7 @@ listen_on(struct server *s, const char *addr)
 	}
 	/* The same address given twice listens once. */
 	l = &s->listeners[s->nlisteners];
-	util_sockaddr_str((struct sockaddr *)&ss, l->name, sizeof(l->name));
+	addr_sockaddr_str((struct sockaddr *)&ss, l->name, sizeof(l->name));
 	for (size_t i = 0; i < s->nlisteners; i++)
 		if (strcmp(s->listeners[i].name, l->name) == 0)
 			return 0;
@@ -148,7 +143,7 @@ systemd_bind(struct server *s)
 		len = sizeof(ss);
 		if (getsockname(fds[i], (struct sockaddr *)&ss, &len) == -1)
 			ss.ss_family = AF_UNSPEC;
-		util_sockaddr_str((struct sockaddr *)&ss, l->name,
+		addr_sockaddr_str((struct sockaddr *)&ss, l->name,
 		    sizeof(l->name));
 		/*
 		 * NAMES and DUMP report the port; clients check it against
@@ -240,11 +235,7 @@ backoff_cb(evutil_socket_t fd, short what, void *arg)
 	listeners_enable(s, 1);
 }
 
-/*
- * Accept a batch of connections. Out of descriptors or memory: stop
- * accepting for a moment (a level-triggered listener that cannot be
- * drained would spin) and keep serving the open connections.
- */
+/* Monotonic milliseconds. */
 static uint64_t
 now_ms(void)
 {
@@ -254,95 +245,51 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Log one connection refused by a cap, or count it for the summary. */
-static void
-refuse_conn(struct server *s, const struct sockaddr *peer,
-    const struct sockaddr *local, const struct acl_addr *key,
-    const char *why)
+/* The engine's view of time. */
+static struct proto_now
+proto_now(void)
 {
-	const struct audit	 a = {
-		.src = peer,
-		.dst = local,
-		.req = AUDIT_REQ_NONE,
-		.verdict = AUDIT_CONN_LIMIT,
-		.port = -1,
-		.creation = -1,
-		.names = -1,
-		.reason = why,
-	};
-	enum rl_kind		 kind;
+	struct proto_now	 n = { now_ms(), (uint32_t)time(NULL) };
 
-	if (key != NULL && audit_summarised(a.verdict, 0, &kind) &&
-	    !rl_note_refusal(s->rl, key, kind, now_ms())) {
-		log_count(a.req, a.verdict);
-		return;
-	}
-	log_audit(&a);
+	return n;
 }
 
 /*
- * Admit or refuse one accepted connection. Excess connections are
- * accepted and closed at once, never left in the backlog where they
- * would starve everyone else. Local peers keep a reserved share of
- * max_connections; remote sources are capped one by one too.
+ * Admit or refuse one accepted connection (proto_admit() applies the
+ * caps); a refused one is closed at once and its record logged.
  */
 static void
 admit(struct server *s, struct listener *l, int fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	const struct conf_limits	*lim = &s->cfg.lim;
-	struct sockaddr_storage		 local;
-	const struct sockaddr		*lp;
-	struct acl_addr			 addr, key;
-	socklen_t			 len = sizeof(local);
-	int				 is_local;
+	struct sockaddr_storage	 local;
+	struct proto_peer	 pp;
+	struct proto_out	 out;
+	struct proto_now	 now = proto_now();
+	socklen_t		 len = sizeof(local);
 
 	if (l->specific)
-		lp = (const struct sockaddr *)&l->addr;
-	else {
-		if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
-			memset(&local, 0, sizeof(local));
-		lp = (const struct sockaddr *)&local;
-	}
-	is_local = acl_is_local_peer(peer, lp->sa_family == AF_UNSPEC ? NULL :
-	    lp);
-	if (s->nconns >= lim->max_connections) {
+		memcpy(&local, &l->addr, sizeof(local));
+	else if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+		memset(&local, 0, sizeof(local));
+	memset(&pp, 0, sizeof(pp));
+	pp.src = peer;
+	pp.dst = (const struct sockaddr *)&local;
+	pp.local = acl_is_local_peer(peer, local.ss_family == AF_UNSPEC ?
+	    NULL : (const struct sockaddr *)&local);
+	(void)addr_from_sockaddr(peer, &pp.addr);
+	pp.facts.uid = -1;
+	if (!proto_admit(s->proto, &pp, s->cc.nconns, s->cc.nremote, &now,
+	    &out)) {
 		close(fd);
-		refuse_conn(s, peer, lp, NULL, "max_connections");
+		if (out.log == PROTO_LOG_FULL)
+			log_audit(&out.audit);
+		else if (out.log == PROTO_LOG_COUNT)
+			log_count(out.audit.req, out.audit.verdict);
 		return;
 	}
-	if (is_local) {
-		s->nconns++;
-		conn_new(s, fd, peer, peerlen, lp, 1, NULL);
-		return;
-	}
-	if (acl_addr_from_sockaddr(peer, &addr) == -1) {
-		close(fd);
-		return;
-	}
-	rl_key(&addr, lim->v4len, lim->v6len, &key);
-	if (s->nremote >= lim->max_connections - lim->loopback_reserved) {
-		close(fd);
-		refuse_conn(s, peer, lp, &key, "remote share full");
-		return;
-	}
-	switch (rl_conn_open(s->rl, &key, now_ms(), (uint32_t)
-	    (lim->max_per_source > UINT32_MAX ? UINT32_MAX :
-	    lim->max_per_source))) {
-	case RL_OK:
-		break;
-	case RL_LIMITED:
-		close(fd);
-		refuse_conn(s, peer, lp, &key, "max_connections_per_source");
-		return;
-	default:
-		close(fd);
-		refuse_conn(s, peer, lp, NULL, "source table full");
-		return;
-	}
-	s->nconns++;
-	s->nremote++;
-	conn_new(s, fd, peer, peerlen, lp, 0, &key);
+	conn_new(&s->cc, fd, &pp, peer, peerlen,
+	    (const struct sockaddr *)&local);
 }
 
 /*
@@ -368,7 +315,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		if (fd != -1) {
 			if (s->exhausted) {
 				log_event(LOG_NOTICE, "event=fd_recovered "
-				    "conns=%zu pauses=%lu", s->nconns,
+				    "conns=%zu pauses=%lu", s->cc.nconns,
 				    s->pauses);
 				s->exhausted = 0;
 			}
@@ -391,7 +338,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 				log_note_fd_episode();
 				log_event(LOG_WARNING, "event=fd_exhausted "
 				    "error=\"%s\" conns=%zu pause_ms=%d",
-				    strerror(e), s->nconns, ACCEPT_BACKOFF_MS);
+				    strerror(e), s->cc.nconns, ACCEPT_BACKOFF_MS);
 				s->exhausted = 1;
 				s->pauses = 0;
 			}
@@ -406,56 +353,15 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
-int
-server_lookup_allowed(struct server *s, const struct acl_addr *peer,
-    int local)
-{
-	const struct conf_limits	*lim = &s->cfg.lim;
-	struct acl_addr			 key;
-
-	if (local && !lim->limit_loopback)
-		return 1;
-	if (peer->family != AF_INET && peer->family != AF_INET6)
-		return 0;
-	rl_key(peer, lim->v4len, lim->v6len, &key);
-	return rl_take(s->rl, &key, now_ms(), lim->rate, lim->burst) == RL_OK;
-}
-
-int
-server_note_refusal(struct server *s, const struct acl_addr *peer,
-    enum rl_kind kind)
-{
-	struct acl_addr	 key;
-
-	if (peer->family != AF_INET && peer->family != AF_INET6)
-		return 1;
-	rl_key(peer, s->cfg.lim.v4len, s->cfg.lim.v6len, &key);
-	return rl_note_refusal(s->rl, &key, kind, now_ms());
-}
-
+/* Log one refusal summary line. */
 static void
-summary_one(const struct acl_addr *key, const uint64_t *counts,
-    uint64_t since, void *arg)
+summary_line(const char *line, void *arg)
 {
-	const struct conf_limits	*lim = arg;
-	char				 a[64];
-	uint64_t			 now = now_ms();
-
-	inet_ntop(key->family, key->addr, a, sizeof(a));
-	/* The keys are the verdicts of the records these stand for. */
-	log_event(LOG_NOTICE, "event=refusal_summary src=%s/%u seconds=%llu "
-	    "rate_limited=%llu conn_limit=%llu malformed=%llu not_local=%llu "
-	    "no_request=%llu timeout=%llu", a,
-	    key->family == AF_INET ? lim->v4len : lim->v6len,
-	    (unsigned long long)((now - since + 500) / 1000),
-	    (unsigned long long)counts[RL_KIND_RATE],
-	    (unsigned long long)counts[RL_KIND_CONN],
-	    (unsigned long long)counts[RL_KIND_MALFORMED],
-	    (unsigned long long)counts[RL_KIND_NOT_LOCAL],
-	    (unsigned long long)counts[RL_KIND_NO_REQUEST],
-	    (unsigned long long)counts[RL_KIND_TIMEOUT]);
+	(void)arg;
+	log_event(LOG_NOTICE, "%s", line);
 }
 
+/* Summarise refusals per source, every summary_interval. */
 static void
 summary_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -463,8 +369,7 @@ summary_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	rl_summarise(s->rl, now_ms(), (uint64_t)s->cfg.lim.summary_interval *
-	    1000, summary_one, &s->cfg.lim);
+	proto_summarise(s->proto, now_ms(), summary_line, NULL);
 }
 
 /* Note a listener's address if it is specific, to spare getsockname(). */
@@ -491,8 +396,8 @@ listener_addr(struct listener *l)
 static void
 metrics_write(struct server *s)
 {
-	if (log_metrics_write(s->cfg.metrics_file, s->nconns,
-	    registry_count(s->reg)) == -1) {
+	if (log_metrics_write(s->cfg.metrics_file, s->cc.nconns,
+	    registry_count(proto_registry(s->proto))) == -1) {
 		if (!s->metrics_failing)
 			log_event(LOG_WARNING, "event=metrics_error "
 			    "error=\"%s\"", strerror(errno));
@@ -518,7 +423,7 @@ counters_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_counters(s->nconns, registry_count(s->reg));
+	server_counters(s);
 }
 
 static void
@@ -530,27 +435,20 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	systemd_notify_watchdog();
 }
 
-static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
+/* Write the counters record. */
+void
+server_counters(struct server *s)
 {
-	struct server	*s = arg;
+	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)));
+	if (s->cfg.metrics_file != NULL)
+		metrics_write(s);
+}
 
-	(void)what;
-	switch (sig) {
-	case SIGHUP:
-		server_reload(s);
-		break;
-	case SIGUSR1:
-		log_counters(s->nconns, registry_count(s->reg));
-		if (s->cfg.metrics_file != NULL)
-			metrics_write(s);
-		break;
-	default:
-		log_event(LOG_INFO, "event=stop signal=%s",
-		    sig == SIGTERM ? "TERM" : "INT");
-		server_stop(s, 0);
-		break;
-	}
+/* Stop the loop from a KILL. */
+static void
+conn_stop(void *arg, int status)
+{
+	server_stop(arg, status);
 }
 
 int
@@ -561,7 +459,6 @@ server_start(struct server *s)
 	uint64_t		 seed;
 	size_t			 i;
 
-	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * The changelist batches epoll_ctl calls until the next wait: a
 	 * connection served and closed within one pass costs no epoll_ctl.
@@ -586,18 +483,8 @@ server_start(struct server *s)
 			return -1;
 		}
 	}
-	s->backoff = evtimer_new(s->base, backoff_cb, s);
-	s->sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
-	s->sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
-	s->sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
-	s->sig_usr1 = evsignal_new(s->base, SIGUSR1, signal_cb, s);
-	if (s->backoff == NULL || s->sig_term == NULL || s->sig_int == NULL ||
-	    s->sig_hup == NULL || s->sig_usr1 == NULL ||
-	    evsignal_add(s->sig_term, NULL) == -1 ||
-	    evsignal_add(s->sig_int, NULL) == -1 ||
-	    evsignal_add(s->sig_hup, NULL) == -1 ||
-	    evsignal_add(s->sig_usr1, NULL) == -1) {
-		log_warnx("cannot set up signal handling");
+	if ((s->backoff = evtimer_new(s->base, backoff_cb, s)) == NULL) {
+		log_warnx("cannot set up the accept back-off timer");
 		return -1;
 	}
 	if (s->cfg.metrics_file != NULL) {
@@ -623,10 +510,31 @@ server_start(struct server *s)
 	}
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
-	if ((s->rl = rl_new(s->cfg.lim.max_sources, seed)) == NULL) {
-		log_warnx("cannot allocate the source table");
-		return -1;
+	{
+		const struct proto_config pc = {
+			.port = s->cfg.port,
+			.relaxed = s->cfg.relaxed,
+			.max_nodes = s->cfg.max_nodes,
+			.max_freed = s->cfg.max_freed,
+			.seed = seed,
+			.lim = s->cfg.lim,
+		};
+
+		if ((s->proto = proto_new(&pc)) == NULL) {
+			log_warnx("cannot allocate the node and source tables");
+			return -1;
+		}
 	}
+	policy_apply(s);
+	s->cc.base = s->base;
+	s->cc.proto = s->proto;
+	s->cc.packet_timeout = s->cfg.packet_timeout;
+	s->cc.first_byte_timeout = s->cfg.lim.first_byte_timeout;
+	s->cc.delay_accept = s->cfg.delay_accept;
+	s->cc.delay_write = s->cfg.delay_write;
+	s->cc.reply_budget = SERVER_REPLY_BUDGET;
+	s->cc.stop = conn_stop;
+	s->cc.stop_arg = s;
 	{
 		struct timeval tv = { (time_t)s->cfg.lim.summary_interval, 0 };
 
@@ -657,6 +565,8 @@ int
 server_run(struct server *s)
 {
 	event_base_dispatch(s->base);
+	/* Close what is open: each registration logs its end. */
+	conn_close_all(&s->cc);
 	return s->status;
 }
 
@@ -665,31 +575,6 @@ server_stop(struct server *s, int status)
 {
 	s->status = status;
 	event_base_loopbreak(s->base);
-}
-
-int
-server_reply_reserve(struct server *s, size_t bytes)
-{
-	if (bytes > SERVER_REPLY_BUDGET - s->reply_bytes)
-		return -1;
-	s->reply_bytes += bytes;
-	return 0;
-}
-
-void
-server_reply_release(struct server *s, size_t bytes)
-{
-	s->reply_bytes -= bytes < s->reply_bytes ? bytes : s->reply_bytes;
-}
-
-void
-server_conn_closed(struct server *s, int local, const struct acl_addr *key)
-{
-	s->nconns--;
-	if (!local)
-		s->nremote--;
-	if (key != NULL)
-		rl_conn_close(s->rl, key);
 }
 
 void
@@ -706,14 +591,6 @@ server_free(struct server *s)
 	}
 	if (s->backoff != NULL)
 		event_free(s->backoff);
-	if (s->sig_term != NULL)
-		event_free(s->sig_term);
-	if (s->sig_int != NULL)
-		event_free(s->sig_int);
-	if (s->sig_hup != NULL)
-		event_free(s->sig_hup);
-	if (s->sig_usr1 != NULL)
-		event_free(s->sig_usr1);
 	if (s->counters != NULL)
 		event_free(s->counters);
 	if (s->metrics != NULL)
@@ -722,9 +599,9 @@ server_free(struct server *s)
 		event_free(s->watchdog);
 	if (s->summary != NULL)
 		event_free(s->summary);
-	rl_free(s->rl);
+	conn_close_all(&s->cc);
+	proto_free(s->proto);
 	log_shutdown();
-	registry_free(s->reg);
 	acl_free(s->pol.acl);
 	if (s->base != NULL)
 		event_base_free(s->base);
@@ -755,22 +632,23 @@ server_base(struct server *s)
 	return s->base;
 }
 
-struct registry *
-server_registry(struct server *s)
-{
-	return s->reg;
-}
-
 const struct server_config *
 server_config(struct server *s)
 {
 	return &s->cfg;
 }
 
-const struct server_policy *
-server_policy(struct server *s)
+/* Hand the current policy to the engine. */
+static void
+policy_apply(struct server *s)
 {
-	return &s->pol;
+	const struct proto_policy	 pp = {
+		.acl = s->pol.acl,
+		.names_refusal = s->pol.names_refusal,
+		.port_refusal = s->pol.port_refusal,
+	};
+
+	proto_set_policy(s->proto, &pp);
 }
 
 /* Describe a policy for the logs. */
@@ -829,6 +707,7 @@ server_reload(struct server *s)
 	log_debug("reload: %s replaces %s", now, was);
 	acl_free(s->pol.acl);
 	s->pol = np;
+	policy_apply(s);
 	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
 		log_event(LOG_WARNING, "event=reload_ignored key=port "
 		    "reason=\"read at start only\"");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * server.h: the event loop's owner: listening sockets, accept and its
- * back-off, signals, the registry, and the set of open connections.
+ * back-off, the connection caps, timers, the engine (proto) and the
+ * connections' shared context.
  */
 #ifndef SERVER_H
 #define SERVER_H
@@ -11,13 +12,10 @@
 
 #include "acl.h"
 #include "conf.h"
-#include "ratelimit.h"
 
 #define SERVER_MAX_ADDRESSES	32
 
 struct event_base;
-struct registry;
-struct conn;
 
 struct server_config {
 	uint16_t	 port;
@@ -82,11 +80,12 @@ void server_free(struct server *);
 /* Describe the listening sockets ("addr:port ..."); returns their count. */
 size_t server_listeners(struct server *, char *buf, size_t len);
 
-/* Accessors for conn.c. */
+/* The event base (for the signal events main sets up), and the config. */
 struct event_base *server_base(struct server *);
-struct registry *server_registry(struct server *);
 const struct server_config *server_config(struct server *);
-const struct server_policy *server_policy(struct server *);
+
+/* Write the counters record (SIGUSR1, the periodic interval). */
+void server_counters(struct server *);
 
 /*
  * Re-read the configuration and ACL files and swap the new policy in only
@@ -95,33 +94,8 @@ const struct server_policy *server_policy(struct server *);
  */
 int server_reload(struct server *);
 
-/*
- * Conn bookkeeping, called by conn_free(): local says which share the
- * connection counted against; rlkey is its source key if it was counted
- * per source, else NULL.
- */
-void server_conn_closed(struct server *, int local,
-    const struct acl_addr *rlkey);
-
 /* All unsent reply bytes held at once, across connections. */
 #define SERVER_REPLY_BUDGET	(64 * 1024 * 1024)
-
-/* Reserve bytes of reply memory; -1 if over the budget. */
-int server_reply_reserve(struct server *, size_t bytes);
-
-/* Return bytes reserved with server_reply_reserve(). */
-void server_reply_release(struct server *, size_t bytes);
-
-/*
- * Note one refusal of a summarised kind (audit_summarised()) from peer:
- * 1 if it should be logged in full, 0 if only counted.
- */
-int server_note_refusal(struct server *, const struct acl_addr *peer,
-    enum rl_kind kind);
-
-/* May this peer make one more lookup (NAMES, PORT_PLEASE2) now? 1 if so. */
-int server_lookup_allowed(struct server *, const struct acl_addr *peer,
-    int local);
 
 /* Stop the loop after the current callbacks; the daemon exits status. */
 void server_stop(struct server *, int status);

@@ -83,32 +83,6 @@ util_parse_address(const char *s, uint16_t port, struct sockaddr_storage *ss,
 	return -1;
 }
 
-const char *
-util_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-	char				 a[INET6_ADDRSTRLEN];
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, (unsigned)ntohs(sin->sin_port));
-		break;
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a,
-		    (unsigned)ntohs(sin6->sin6_port));
-		break;
-	default:
-		snprintf(buf, len, "?");
-		break;
-	}
-	return buf;
-}
-
 size_t
 util_escape(char *out, size_t outlen, const char *in, size_t inlen)
 {

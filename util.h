@@ -10,9 +10,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Longest "[address%scope]:port" util_sockaddr_str() produces. */
-#define UTIL_ADDRSTRLEN	80
-
 /* Parse a decimal TCP port 1..65535; -1 with *errstr on anything else. */
 int util_parse_port(const char *s, uint16_t *port, const char **errstr);
 
@@ -26,10 +23,6 @@ int util_parse_uint(const char *s, unsigned long min, unsigned long max,
  */
 int util_parse_address(const char *s, uint16_t port,
     struct sockaddr_storage *ss, socklen_t *sslen, const char **errstr);
-
-/* Format "a.b.c.d:port" or "[v6]:port"; "?" for other families. */
-const char *util_sockaddr_str(const struct sockaddr *, char *buf,
-    size_t len);
 
 /*
  * Copy in[0..inlen) to out as printable ASCII: bytes outside 0x20..0x7e,

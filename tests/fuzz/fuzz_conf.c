@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct acl_verdict
-naive(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+naive(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node)
 {
 	struct acl_rule_view	 r;
@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct conf_errors	 errs;
 	struct conf			 c;
 	struct acl			*acl;
-	struct acl_addr			 a;
+	struct addr			 a;
 	struct acl_verdict		 got, want;
 	const char			*text = (const char *)data;
 	char				 node[8];

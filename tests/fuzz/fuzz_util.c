@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -161,7 +162,7 @@ fuzz_address(const uint8_t *d, size_t n, const char *s)
 	struct in6_addr		 a6;
 	socklen_t		 sslen = 0, againlen = 0;
 	const char		*errstr = NULL, *p;
-	char			 str[UTIL_ADDRSTRLEN], host[UTIL_ADDRSTRLEN];
+	char			 str[ADDR_STRLEN], host[ADDR_STRLEN];
 	uint16_t		 port;
 	size_t			 hl;
 	int			 r, is4, is6;
@@ -183,7 +184,7 @@ fuzz_address(const uint8_t *d, size_t n, const char *s)
 	    sizeof(struct sockaddr_in6)));
 
 	/* Format, then parse the address part back: the same sockaddr. */
-	util_sockaddr_str((const struct sockaddr *)&ss, str, sizeof(str));
+	addr_sockaddr_str((const struct sockaddr *)&ss, str, sizeof(str));
 	CHECK(strlen(str) < sizeof(str) - 1);
 	p = strrchr(str, ':');
 	CHECK(p != NULL && (unsigned long)atol(p + 1) == port);

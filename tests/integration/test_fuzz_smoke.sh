@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets and run each for a short, bounded time from
-# the checked-in seeds: a crash, sanitizer report or mismatch fails.
+# the checked-in seeds: a crash, sanitizer report or mismatch fails
+# (six targets, FUZZ_SMOKE_SECONDS each, 10 by default: about a minute).
 # Longer runs: make -C tests/fuzz run FUZZ_TIME=600.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -12,7 +13,7 @@ if ! make -s -C tests/fuzz OUT="$out" >"$out/build.log" 2>&1; then
 	echo "FAIL: the fuzz targets do not build"; cat "$out/build.log"; exit 1
 fi
 rc=0
-for t in wire util conf logfmt; do
+for t in wire util conf addr audit proto logfmt; do
 	mkdir -p "$out/corpus-$t" "$out/artifacts-$t"
 	cp tests/fuzz/seeds/"$t"/* "$out/corpus-$t/"
 	if timeout -k 5 $((secs + 60)) "$out/fuzz_$t" -max_total_time="$secs" \

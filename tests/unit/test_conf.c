@@ -131,17 +131,17 @@ assert_errors(const struct conf_errors *e, const char *const *want,
 }
 
 /* A peer address as the daemon would see it, through a sockaddr. */
-static struct acl_addr
+static struct addr
 peer(const char *s)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
-	struct acl_addr		 a;
+	struct addr		 a;
 	const char		*errstr = NULL;
 
 	if (util_parse_address(s, 4369, &ss, &sl, &errstr) == -1)
 		fail_msg("test vector: bad address %s", s);
-	assert_int_equal(acl_addr_from_sockaddr(
+	assert_int_equal(addr_from_sockaddr(
 	    (const struct sockaddr *)(const void *)&ss, &a), 0);
 	return a;
 }
@@ -636,7 +636,7 @@ static void
 test_conf_acl_builtin(void **state)
 {
 	struct acl		*acl;
-	struct acl_addr		 a;
+	struct addr		 a;
 	struct acl_verdict	 v;
 	static const char *const allowed[] = {
 		"127.0.0.1", "127.255.255.254", "::1", "::ffff:127.0.0.1",
@@ -1096,7 +1096,7 @@ test_conf_shipped_files_parse(void **state)
 	struct conf		 c;
 	struct conf_errors	*e = errs_new();
 	struct acl		*acl;
-	struct acl_addr		 a;
+	struct addr		 a;
 	char			*text;
 	size_t			 len;
 
@@ -1275,7 +1275,7 @@ test_conf_load_default_acl_missing_is_builtin(void **state)
 	struct conf_errors	*e = errs_new();
 	struct conf		 c;
 	struct acl		*acl = NULL;
-	struct acl_addr		 a;
+	struct addr		 a;
 	struct acl_verdict	 v;
 	char			 conf[128];
 	int			 builtin = -1;
@@ -1324,7 +1324,7 @@ test_conf_load_files(void **state)
 	struct conf_errors	*e = errs_new();
 	struct conf		 c;
 	struct acl		*acl = NULL;
-	struct acl_addr		 a;
+	struct addr		 a;
 	const char		*aclp, *other;
 	char			 text[256];
 	int			 builtin = -1;
@@ -1624,7 +1624,7 @@ test_conf_match_vectors(void **state)
 	for (i = 0; i < NELEM(match_vecs); i++) {
 		const struct match_vec	*m = &match_vecs[i];
 		struct acl		*acl = parse_acl_ok(m->acl);
-		struct acl_addr		 a = peer(m->peer);
+		struct addr		 a = peer(m->peer);
 		struct acl_verdict	 v;
 
 		if (m->scope == NAMES_CHECK)
@@ -1729,7 +1729,7 @@ random_bits_from(struct rng *r, uint8_t *a, unsigned from, unsigned bits)
 
 struct gen {
 	struct rng	 rng;
-	struct acl_addr	 anchor[2][NANCHOR];	/* [0] IPv4, [1] IPv6 */
+	struct addr	 anchor[2][NANCHOR];	/* [0] IPv4, [1] IPv6 */
 };
 
 static const uint8_t mapped_head[12] = {
@@ -1743,7 +1743,7 @@ gen_anchors(struct gen *g)
 
 	for (f = 0; f < 2; f++)
 		for (i = 0; i < NANCHOR; i++) {
-			struct acl_addr	*a = &g->anchor[f][i];
+			struct addr	*a = &g->anchor[f][i];
 
 			memset(a, 0, sizeof(*a));
 			a->family = f == 0 ? AF_INET : AF_INET6;
@@ -1805,7 +1805,7 @@ gen_word(struct gen *g, char *out, const char *alphabet, unsigned minlen,
 
 /* A query address: mostly inside some rule's prefix. */
 static void
-gen_addr(struct gen *g, const struct acl *acl, struct acl_addr *a)
+gen_addr(struct gen *g, const struct acl *acl, struct addr *a)
 {
 	struct acl_rule_view	 v;
 	unsigned		 r = rng_below(&g->rng, 20), f, bits;
@@ -1829,7 +1829,7 @@ gen_addr(struct gen *g, const struct acl *acl, struct acl_addr *a)
 }
 
 static struct acl_verdict
-naive_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
+naive_check(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node)
 {
 	struct acl_verdict	 v = { 0, 0 };
@@ -1853,7 +1853,7 @@ naive_check(const struct acl *acl, const struct acl_addr *a, unsigned scope,
 }
 
 static struct acl_verdict
-naive_names_allowed(const struct acl *acl, const struct acl_addr *a)
+naive_names_allowed(const struct acl *acl, const struct addr *a)
 {
 	struct acl_verdict	 v = { 0, 0 };
 	struct acl_rule_view	 r;
@@ -2007,7 +2007,7 @@ struct xcheck_stats {
 static void
 xcheck_one(struct gen *g, const struct acl *acl, struct xcheck_stats *st)
 {
-	struct acl_addr		 a;
+	struct addr		 a;
 	struct acl_verdict	 got, want;
 	char			 node[8];
 	const char		*np;
@@ -2017,13 +2017,13 @@ xcheck_one(struct gen *g, const struct acl *acl, struct xcheck_stats *st)
 	/* An IPv4 peer from a dual-stack socket reads the same. */
 	if (a.family == AF_INET && rng_below(&g->rng, 4) == 0) {
 		struct sockaddr_in6	 sin6;
-		struct acl_addr		 b;
+		struct addr		 b;
 
 		memset(&sin6, 0, sizeof(sin6));
 		sin6.sin6_family = AF_INET6;
 		memcpy(sin6.sin6_addr.s6_addr, mapped_head, 12);
 		memcpy(sin6.sin6_addr.s6_addr + 12, a.addr, 4);
-		assert_int_equal(acl_addr_from_sockaddr(
+		assert_int_equal(addr_from_sockaddr(
 		    (const struct sockaddr *)(const void *)&sin6, &b), 0);
 		assert_int_equal(b.family, AF_INET);
 		assert_memory_equal(b.addr, a.addr, 16);

@@ -21,10 +21,10 @@
 #define SEED		0x5eed5eed5eed5eedULL
 
 /* An address from its numeric form, IPv4 or IPv6. */
-static struct acl_addr
+static struct addr
 mk(const char *s)
 {
-	struct acl_addr	 a;
+	struct addr	 a;
 
 	memset(&a, 0, sizeof(a));
 	if (inet_pton(AF_INET, s, a.addr) == 1)
@@ -37,10 +37,10 @@ mk(const char *s)
 }
 
 /* The source key of s, masked /32 and /64 as the daemon does by default. */
-static struct acl_addr
+static struct addr
 key(const char *s)
 {
-	struct acl_addr	 a = mk(s), k;
+	struct addr	 a = mk(s), k;
 
 	rl_key(&a, 32, 64, &k);
 	return k;
@@ -57,7 +57,7 @@ table(size_t max)
 
 /* Take n tokens that must all be granted. */
 static void
-take_ok(struct rl_table *t, const struct acl_addr *k, uint64_t now,
+take_ok(struct rl_table *t, const struct addr *k, uint64_t now,
     uint32_t rate, uint32_t burst, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -77,7 +77,7 @@ static void
 test_ratelimit_burst_then_limited(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
+	struct addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
 
 	(void)state;
 	take_ok(t, &a, 1000, 10, 5, 5);
@@ -94,7 +94,7 @@ static void
 test_ratelimit_refill_exact(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
+	struct addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
 
 	(void)state;
 	/* rate 10: one token per 100 ms exactly. */
@@ -122,8 +122,8 @@ static void
 test_ratelimit_cap_after_idle(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), b = key("2001:db8::1");
-	struct acl_addr	 c = key("192.0.2.3");
+	struct addr	 a = key("192.0.2.1"), b = key("2001:db8::1");
+	struct addr	 c = key("192.0.2.3");
 	unsigned	 i;
 
 	(void)state;
@@ -170,7 +170,7 @@ static void
 test_ratelimit_rate_zero(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1");
+	struct addr	 a = key("192.0.2.1");
 
 	(void)state;
 	take_ok(t, &a, 100, 0, 2, 2);
@@ -205,7 +205,7 @@ test_ratelimit_key_masking(void **state)
 		{ "2001:db8:1:2ff:3:4:5:6", 32, 61, "2001:db8:1:2f8::" },
 		{ "2001:db8:1:2:3:4:5:6", 32, 0, "::" },
 	};
-	struct acl_addr	 a, k, want;
+	struct addr	 a, k, want;
 	size_t		 i;
 
 	(void)state;
@@ -229,7 +229,7 @@ test_ratelimit_families_distinct(void **state)
 {
 	struct rl_table	*t = table(16);
 	/* The same 16 bytes as IPv4 (first four used) and as IPv6. */
-	struct acl_addr	 v4 = key("1.2.3.4"), v6 = key("102:304::");
+	struct addr	 v4 = key("1.2.3.4"), v6 = key("102:304::");
 
 	(void)state;
 	assert_memory_equal(v4.addr, v6.addr, 16);
@@ -247,7 +247,7 @@ static void
 test_ratelimit_families_distinct_same_chain(void **state)
 {
 	struct rl_table	*t;
-	struct acl_addr	 v4, v6;
+	struct addr	 v4, v6;
 	char		 a[64];
 	unsigned	 round, i, n;
 
@@ -283,7 +283,7 @@ test_ratelimit_rotating_v6_share_bucket(void **state)
 		"2001:db8:0:7:8000:1:2:3", "2001:db8:0:7:dead:beef:0:1",
 	};
 	struct rl_table	*t = table(16);
-	struct acl_addr	 k, other = key("2001:db8:0:8::1");
+	struct addr	 k, other = key("2001:db8:0:8::1");
 	size_t		 i;
 
 	(void)state;
@@ -315,7 +315,7 @@ static void
 test_ratelimit_conn_counts(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
+	struct addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
 
 	(void)state;
 	assert_int_equal(rl_conns(t, &a), 0);
@@ -339,7 +339,7 @@ test_ratelimit_conn_counts(void **state)
 	rl_conn_close(t, &a);
 	assert_int_equal(rl_conns(t, &a), 0);
 	{
-		struct acl_addr	 u = key("198.51.100.1");
+		struct addr	 u = key("198.51.100.1");
 
 		rl_conn_close(t, &u);
 		assert_int_equal(rl_conns(t, &u), 0);
@@ -357,7 +357,7 @@ test_ratelimit_conn_counts(void **state)
  * which adds it (and may evict). Probe tracked ones first.
  */
 static int
-tracked(struct rl_table *t, const struct acl_addr *k, uint64_t now)
+tracked(struct rl_table *t, const struct addr *k, uint64_t now)
 {
 	return rl_take(t, k, now, 0, 1) == RL_LIMITED;
 }
@@ -366,10 +366,10 @@ static void
 test_ratelimit_lru_eviction_order(void **state)
 {
 	struct rl_table	*t = table(4);
-	struct acl_addr	 a = key("10.0.0.1"), b = key("10.0.0.2");
-	struct acl_addr	 c = key("10.0.0.3"), d = key("10.0.0.4");
-	struct acl_addr	 e = key("10.0.0.5"), f = key("10.0.0.6");
-	struct acl_addr	 g = key("10.0.0.7");
+	struct addr	 a = key("10.0.0.1"), b = key("10.0.0.2");
+	struct addr	 c = key("10.0.0.3"), d = key("10.0.0.4");
+	struct addr	 e = key("10.0.0.5"), f = key("10.0.0.6");
+	struct addr	 g = key("10.0.0.7");
 
 	(void)state;
 	take_ok(t, &a, 1, 0, 1, 1);
@@ -416,10 +416,10 @@ static void
 test_ratelimit_busy_never_evicted(void **state)
 {
 	struct rl_table	*t = table(4);
-	struct acl_addr	 a = key("10.0.0.1"), b = key("10.0.0.2");
-	struct acl_addr	 c = key("10.0.0.3"), d = key("10.0.0.4");
-	struct acl_addr	 e = key("10.0.0.5"), f = key("10.0.0.6");
-	struct acl_addr	 g = key("10.0.0.7"), h = key("10.0.0.8");
+	struct addr	 a = key("10.0.0.1"), b = key("10.0.0.2");
+	struct addr	 c = key("10.0.0.3"), d = key("10.0.0.4");
+	struct addr	 e = key("10.0.0.5"), f = key("10.0.0.6");
+	struct addr	 g = key("10.0.0.7"), h = key("10.0.0.8");
 
 	(void)state;
 	/* a and b are the oldest, but hold connections. */
@@ -454,7 +454,7 @@ static void
 test_ratelimit_full_of_busy(void **state)
 {
 	struct rl_table	*t = table(4);
-	struct acl_addr	 k[4], x = key("10.9.9.9");
+	struct addr	 k[4], x = key("10.9.9.9");
 	char		 s[32];
 	size_t		 i;
 
@@ -482,7 +482,7 @@ test_ratelimit_full_of_busy(void **state)
 		if (i != 2)
 			assert_true(rl_conns(t, &k[i]) > 0);
 	{
-		struct acl_addr	 y = key("10.9.9.10");
+		struct addr	 y = key("10.9.9.10");
 
 		assert_int_equal(rl_conn_open(t, &y, 13, 2), RL_FULL);
 	}
@@ -492,13 +492,13 @@ test_ratelimit_full_of_busy(void **state)
 /* What rl_summarise reported. */
 struct sums {
 	size_t		 n;
-	struct acl_addr	 key[8];
+	struct addr	 key[8];
 	uint64_t	 counts[8][RL_NKINDS];
 	uint64_t	 since[8];
 };
 
 static void
-sum_cb(const struct acl_addr *k, const uint64_t *counts, uint64_t since,
+sum_cb(const struct addr *k, const uint64_t *counts, uint64_t since,
     void *arg)
 {
 	struct sums	*s = arg;
@@ -526,7 +526,7 @@ static void
 test_ratelimit_refusal_notes(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
+	struct addr	 a = key("192.0.2.1"), b = key("192.0.2.2");
 	struct sums	 s;
 	unsigned	 i;
 
@@ -563,7 +563,7 @@ static void
 test_ratelimit_summarise_window(void **state)
 {
 	struct rl_table	*t = table(16);
-	struct acl_addr	 a = key("192.0.2.1"), quiet = key("192.0.2.3");
+	struct addr	 a = key("192.0.2.1"), quiet = key("192.0.2.3");
 	struct sums	 s;
 
 	(void)state;
@@ -609,7 +609,7 @@ static void
 test_ratelimit_summarise_several(void **state)
 {
 	struct rl_table	*t = table(64);
-	struct acl_addr	 k[5];
+	struct addr	 k[5];
 	struct sums	 s;
 	char		 a[32];
 	uint64_t	 seen = 0, total = 0;
@@ -717,7 +717,7 @@ test_ratelimit_random_vs_model(void **state)
 {
 	struct rl_table	*t = table(MODEL_MAX);
 	struct model	*m = calloc(1, sizeof(*m));
-	struct acl_addr	 k[MODEL_ADDRS];
+	struct addr	 k[MODEL_ADDRS];
 	uint64_t	 rs = 0x9e3779b97f4a7c15ULL, now = 1000;
 	size_t		 i, op, maxseen = 0;
 	char		 a[64];

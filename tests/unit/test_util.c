@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_util.c: strict number and address parsing, address formatting and
- * log escaping.
+ * test_util.c: strict number and address parsing and log escaping.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -282,83 +281,6 @@ test_util_parse_address_refused(void **state)
 	}
 }
 
-static void
-test_util_sockaddr_str_formats(void **state)
-{
-	static const struct {
-		const char	*addr;
-		uint16_t	 port;
-		const char	*want;
-	} vecs[] = {
-		{ "127.0.0.1", 4369, "127.0.0.1:4369" },
-		{ "0.0.0.0", 0, "0.0.0.0:0" },
-		{ "255.255.255.255", 65535, "255.255.255.255:65535" },
-		{ "::1", 4369, "[::1]:4369" },
-		{ "::", 1, "[::]:1" },
-		{ "2001:db8::1", 65535, "[2001:db8::1]:65535" },
-		{ "::ffff:127.0.0.1", 80, "[::ffff:127.0.0.1]:80" },
-		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535,
-		  "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535" },
-		{ "::ffff:255.255.255.255", 65535,
-		  "[::ffff:255.255.255.255]:65535" },
-	};
-	struct sockaddr_storage	 ss;
-	char			 buf[UTIL_ADDRSTRLEN];
-	const char		*errstr;
-	socklen_t		 sslen;
-	size_t			 i;
-
-	(void)state;
-	for (i = 0; i < NELEM(vecs); i++) {
-		assert_int_equal(util_parse_address(vecs[i].addr, vecs[i].port,
-		    &ss, &sslen, &errstr), 0);
-		assert_ptr_equal(util_sockaddr_str((const struct sockaddr *)
-		    &ss, buf, sizeof(buf)), buf);
-		assert_string_equal(buf, vecs[i].want);
-	}
-}
-
-static void
-test_util_sockaddr_str_other_family(void **state)
-{
-	struct sockaddr_un	 sun;
-	char			 buf[UTIL_ADDRSTRLEN];
-
-	(void)state;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, "/x", 3);
-	util_sockaddr_str((const struct sockaddr *)&sun, buf, sizeof(buf));
-	assert_string_equal(buf, "?");
-	sun.sun_family = AF_UNSPEC;
-	util_sockaddr_str((const struct sockaddr *)&sun, buf, sizeof(buf));
-	assert_string_equal(buf, "?");
-}
-
-static void
-test_util_sockaddr_str_truncated(void **state)
-{
-	static const char	 want[] = "[2001:db8::1]:4369";
-	struct sockaddr_storage	 ss;
-	const char		*errstr;
-	char			*buf;
-	socklen_t		 sslen;
-	size_t			 len;
-
-	(void)state;
-	assert_int_equal(util_parse_address("2001:db8::1", 4369, &ss, &sslen,
-	    &errstr), 0);
-	/* Exact-size buffers: a write past the end is an ASan error. */
-	for (len = 1; len <= sizeof(want); len++) {
-		buf = malloc(len);
-		assert_non_null(buf);
-		util_sockaddr_str((const struct sockaddr *)&ss, buf, len);
-		assert_int_equal(strlen(buf), len - 1);
-		assert_memory_equal(buf, want, len - 1);
-		free(buf);
-	}
-}
-
 struct escape_vec {
 	const char	*in;
 	size_t		 inlen;
@@ -498,9 +420,6 @@ main(void)
 		cmocka_unit_test(test_util_parse_address_v4),
 		cmocka_unit_test(test_util_parse_address_v6),
 		cmocka_unit_test(test_util_parse_address_refused),
-		cmocka_unit_test(test_util_sockaddr_str_formats),
-		cmocka_unit_test(test_util_sockaddr_str_other_family),
-		cmocka_unit_test(test_util_sockaddr_str_truncated),
 		cmocka_unit_test(test_util_escape_vectors),
 		cmocka_unit_test(test_util_escape_every_byte),
 		cmocka_unit_test(test_util_escape_truncation),
