@@ -497,7 +497,6 @@ server_start(struct server *s)
 			log_warnx("cannot set up the metrics timer");
 			return -1;
 		}
-		metrics_write(s);
 	}
 	if (s->cfg.counters_interval > 0) {
 		struct timeval tv = { (time_t)s->cfg.counters_interval, 0 };
@@ -558,6 +557,9 @@ server_start(struct server *s)
 		log_warnx("cannot start the log pipeline");
 		return -1;
 	}
+	/* The file exists from the start, zeros included. */
+	if (s->cfg.metrics_file != NULL)
+		metrics_write(s);
 	return 0;
 }
 
