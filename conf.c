@@ -22,10 +22,11 @@
 #include "util.h"
 
 #define MAX_TOKENS	(ACL_MAX_GLOBS + 8)
+#define MAX_SAME_WARNINGS 10	/* of one kind, then a count */
 #define MAX_LINE	4096
 
 /* Record one finding; warnings keep at most half of the slots. */
-static void
+static void __attribute__((format(printf, 5, 0)))
 record(struct conf_errors *e, int warning, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
@@ -431,7 +432,7 @@ key_set(const struct key *k, struct conf *c, const char *v, char *why,
 		return 0;
 	case K_SOCKET:
 		if (v[0] != '/' || strlen(v) >= CONF_SUN_PATH_LEN) {
-			snprintf(why, whylen, "%s: an absolute path under %d "
+			snprintf(why, whylen, "%s: an absolute path under %zu "
 			    "bytes is expected", k->name, CONF_SUN_PATH_LEN);
 			return -1;
 		}
@@ -656,6 +657,7 @@ struct conf_acl_parse {
 	size_t			 cur;		/* its index in files */
 	unsigned		 depth;
 	size_t			 nincluded;
+	size_t			 nold;		/* old-syntax lines */
 	char			**files;	/* every file fed, by index */
 	size_t			 nfiles;
 	struct rule_seg		*segs;		/* rules -> file */
@@ -973,8 +975,10 @@ rule_line(struct conf_acl_parse *p, char **tok, int ntok, unsigned line)
 		for (g = i; g < ntok && off < sizeof(fix); g++)
 			off += (size_t)snprintf(fix + off, sizeof(fix) - off,
 			    " %s", tok[g]);
-		conf_warning(p->errs, p->file, line, "old syntax: node names "
-		    "now follow the word node: write \"%s\"", fix);
+		if (++p->nold <= MAX_SAME_WARNINGS)
+			conf_warning(p->errs, p->file, line, "old syntax: node "
+			    "names now follow the word node: write \"%s\"",
+			    fix);
 	}
 	if (p->acl == NULL)
 		return;
@@ -1138,6 +1142,7 @@ check_shadowed(struct conf_acl_parse *p)
 	unsigned long		 budget = SHADOW_BUDGET;
 	char			 loc[CONF_PATH_LEN + 32];
 	const char		*fb;
+	size_t			 nshadowed = 0;
 
 	for (j = 1; j < n && budget > 0; j++) {
 		if (acl_rule(p->acl, j, &b) != 0)
@@ -1146,6 +1151,8 @@ check_shadowed(struct conf_acl_parse *p)
 			if (acl_rule(p->acl, i, &a) != 0 ||
 			    !rule_shadows(&a, &b))
 				continue;
+			if (++nshadowed > MAX_SAME_WARNINGS)
+				break;
 			fb = file_of_rule(p, j);
 			where(loc, sizeof(loc), fb, file_of_rule(p, i),
 			    a.line);
@@ -1161,6 +1168,10 @@ check_shadowed(struct conf_acl_parse *p)
 			break;
 		}
 	}
+	if (nshadowed > MAX_SAME_WARNINGS)
+		conf_warning(p->errs, p->files[0], 0, "%zu more rules never "
+		    "apply (shadowed by earlier ones)",
+		    nshadowed - MAX_SAME_WARNINGS);
 }
 
 /* The checks over the whole policy, once every line is read. */
@@ -1204,6 +1215,10 @@ conf_parse_acl_io(const char *text, size_t len, const char *file,
 	conf_acl_feed(p, text, len, file);
 	if (p->nomem)
 		conf_error(errs, file, 0, "out of memory");
+	if (p->nold > MAX_SAME_WARNINGS)
+		conf_warning(errs, file, 0, "%zu more lines use the old syntax "
+		    "(node names without the word node)",
+		    p->nold - MAX_SAME_WARNINGS);
 	if (errs->total == before)
 		acl_analyse(p);
 	acl = p->acl;

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/un.h>
 
 #include "acl.h"
 
@@ -36,8 +37,8 @@
 #define CONF_MAX_REGISTER_UIDS	16	/* users on one register line */
 #define CONF_MAX_INCLUDE_DEPTH	8	/* include nesting */
 #define CONF_MAX_INCLUDED	1024	/* ACL fragments in all */
-/* sizeof(struct sockaddr_un.sun_path), without including sys/un.h. */
-#define CONF_SUN_PATH_LEN	108
+/* Longest socket path + 1: log_socket and -log_socket must fit. */
+#define CONF_SUN_PATH_LEN	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define CONF_MAX_FILE		(16 * 1024 * 1024)
 #define CONF_ADDR_LEN		64
 #define CONF_PATH_LEN		1024
@@ -86,6 +87,15 @@ enum conf_dist_exposure {
  * One ACL line "register GLOB USER[,USER...]": the local users who may
  * register node names matching glob. Users are resolved to uids when the
  * file is loaded (an unknown user is an error then).
+ *
+ * For the registration checks: conf_load() fills conf.reg from the ACL
+ * (the same load as the policy, so a reload swaps both or neither). For a
+ * name being registered by uid:
+ *	r = conf_register_match(&c->reg, name);
+ *	r != NULL: allowed iff conf_register_allows(r, uid);
+ *	r == NULL: c->register_default decides (any, deny, sticky).
+ * The remaining keys (state_file, check_port_owner, root_any_port,
+ * dist_exposure, lim.max_per_uid) are plain values in struct conf.
  */
 struct conf_register {
 	char		 glob[256];		/* ACL_MAX_GLOB_LEN + 1 */

@@ -483,7 +483,7 @@ main(int argc, char **argv)
 			log_socket = optarg_of(argc, argv, &i);
 			if (log_socket[0] != '/' ||
 			    strlen(log_socket) >= CONF_SUN_PATH_LEN)
-				die("-log_socket: an absolute path under %d "
+				die("-log_socket: an absolute path under %zu "
 				    "bytes is expected", CONF_SUN_PATH_LEN);
 		}
 		else

@@ -35,7 +35,7 @@ acl_generate() {
 			extra = ""
 			if (i % 10 == 3) extra = " port"
 			else if (i % 10 == 7) extra = " names"
-			else if (i % 50 == 11) extra = " port rabbit* couch?b"
+			else if (i % 50 == 11) extra = " port node rabbit* couch?b"
 			print "deny " addr "/" len extra
 		}
 		print "allow 127.0.0.0/8"

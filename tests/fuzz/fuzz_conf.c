@@ -4,8 +4,10 @@
  * the compiled ACL against a naive first-match scan for a few addresses.
  *
  * Input: the whole input is parsed as a configuration file and as an ACL
- * file. If the ACL parses, addresses and names derived from the input's
- * bytes are checked against a top-to-bottom scan of its rules.
+ * file (also with a user resolver, keeping register lines). If the ACL
+ * parses, addresses and names derived from the input's bytes are checked
+ * against a top-to-bottom scan of its rules, and the register lines
+ * against a first-match scan.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,42 @@
 #include "conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Users "a".."z" exist, with uids 1000.. */
+static int
+uid_of(void *arg, const char *user, uint32_t *uid)
+{
+	(void)arg;
+	if (user[0] < 'a' || user[0] > 'z' || user[1] != '\0')
+		return -1;
+	*uid = 1000 + (uint32_t)(user[0] - 'a');
+	return 0;
+}
+
+/* The register lines against a naive first match, for a few names. */
+static void
+check_registers(const struct conf_registers *reg)
+{
+	static const char *const probe[] = { "rabbit", "rabbit1", "couchdb",
+	    "a", "" };
+	const struct conf_register	*r;
+	size_t				 i, k;
+
+	if (reg->n > CONF_MAX_REGISTER)
+		abort();
+	for (i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		r = conf_register_match(reg, probe[i]);
+		for (k = 0; k < reg->n; k++)
+			if (acl_glob_match(reg->rule[k].glob, probe[i]))
+				break;
+		if (r != (k < reg->n ? &reg->rule[k] : NULL))
+			abort();
+		if (r != NULL && (r->nuid == 0 ||
+		    r->nuid > CONF_MAX_REGISTER_UIDS ||
+		    strchr(r->glob, '@') != NULL))
+			abort();
+	}
+}
 
 static struct acl_verdict
 naive(const struct acl *acl, const struct addr *a, unsigned scope,
@@ -45,6 +83,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct conf_errors	 errs;
+	static struct conf_registers	 reg;
+	static const struct conf_acl_io	 io = { uid_of, NULL, NULL };
 	struct conf			 c;
 	struct acl			*acl;
 	struct addr			 a;
@@ -58,6 +98,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf_parse(text, size, "fuzz.conf", &c, &errs);
 	if (errs.n > CONF_MAX_ERRORS || errs.total < errs.n)
 		abort();
+	memset(&errs, 0, sizeof(errs));
+	memset(&reg, 0, sizeof(reg));
+	acl = conf_parse_acl_io(text, size, "fuzz.acl", &io, &reg, &errs);
+	if ((acl == NULL) != (errs.total != 0) || errs.n > CONF_MAX_ERRORS)
+		abort();
+	if (acl != NULL)
+		check_registers(&reg);
+	else if (reg.n != 0)
+		abort();
+	acl_free(acl);
 	memset(&errs, 0, sizeof(errs));
 	if ((acl = conf_parse_acl(text, size, "fuzz.acl", &errs)) == NULL)
 		return 0;

@@ -2118,6 +2118,751 @@ test_conf_large_policy_matches_naive_scan(void **state)
 	assert_true(st.allowed < st.queries);
 }
 
+/* ---- the new ACL grammar, register lines, analysis, includes ------------ */
+
+/* Return 1 if some kept message is exactly want. */
+static int
+has_msg(const struct conf_errors *e, const char *want)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		if (strcmp(e->msg[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+/* Fail, listing what was recorded, unless want was. */
+static void
+assert_msg(const struct conf_errors *e, const char *want)
+{
+	size_t	 i;
+
+	if (has_msg(e, want))
+		return;
+	for (i = 0; i < e->n; i++)
+		print_error("got: %s\n", e->msg[i]);
+	fail_msg("missing: %s", want);
+}
+
+struct finding_vec {
+	const char	*text;
+	int		 loads;		/* 1: a policy, with warnings only */
+	const char	*want;		/* one of the findings, exactly */
+};
+
+/* Every ACL mistake issue 10 names, as an error or a warning, on its line. */
+static const struct finding_vec finding_vecs[] = {
+	/* A mistyped scope is no longer a node glob that never matches. */
+	{ "allow 127.0.0.0/8\ndeny 10.231.0.3 nmaes\nallow 10.0.0.0/8\n", 0,
+	  "t.acl:2: error: unknown scope \"nmaes\" (names, port or "
+	  "names,port); node names follow the word node: \"deny 10.231.0.3 "
+	  "node nmaes\"" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 rabbit1\n", 0,
+	  "t.acl:2: error: unknown scope \"rabbit1\" (names, port or "
+	  "names,port); node names follow the word node: \"allow 10.0.0.1 "
+	  "node rabbit1\"" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 port names\n", 0,
+	  "t.acl:2: error: \"names\" after the scope is ambiguous: write "
+	  "\"names,port\" for both scopes, or \"node names\" for a node of "
+	  "that name" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 names rabbit* node\n", 0,
+	  "t.acl:2: error: \"node\" after the scope is ambiguous: write "
+	  "\"names,port\" for both scopes, or \"node node\" for a node of "
+	  "that name" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.1 names node\n", 0,
+	  "t.acl:2: error: node needs at least one node name or glob" },
+	/* Node@host: never an EPMD name. */
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/24 port rabbit@host1\n", 0,
+	  "t.acl:2: error: \"rabbit@host1\": EPMD names have no host part: "
+	  "use `rabbit`, not `rabbit@host1`" },
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/24 node couch* rabbit@host1\n", 0,
+	  "t.acl:2: error: \"rabbit@host1\": EPMD names have no host part: "
+	  "use `rabbit`, not `rabbit@host1`" },
+	{ "allow 127.0.0.0/8\nregister ej*@h ejabberd\n", 0,
+	  "t.acl:2: error: \"ej*@h\": EPMD names have no host part: use "
+	  "`ej*`, not `ej*@h`" },
+	/* The old form, where it cannot hide a typo: a warning. */
+	{ "allow 127.0.0.0/8\nallow 192.0.2.10 names rabbit*\n", 1,
+	  "t.acl:2: warning: old syntax: node names now follow the word node: "
+	  "write \"allow 192.0.2.10 names node rabbit*\"" },
+	{ "allow 127.0.0.0/8\ndeny 10.0.0.0/8 rabbit* couch?b\n", 1,
+	  "t.acl:2: warning: old syntax: node names now follow the word node: "
+	  "write \"deny 10.0.0.0/8 node rabbit* couch?b\"" },
+	/* Nothing at all: an error. */
+	{ "# all commented out\n#allow 127.0.0.0/8\n", 0,
+	  "t.acl: error: no allow or deny rules: every lookup would be "
+	  "denied, loopback's too (to mean that, write \"deny 0.0.0.0/0\" and "
+	  "\"deny ::/0\")" },
+	{ "register rabbit* 0\n", 0,
+	  "t.acl: error: no allow or deny rules: every lookup would be "
+	  "denied, loopback's too (to mean that, write \"deny 0.0.0.0/0\" and "
+	  "\"deny ::/0\")" },
+	/* No loopback: a warning, naming the rule that shuts it out. */
+	{ "allow 10.0.0.0/8\n", 1,
+	  "t.acl: warning: no rule allows loopback (127.0.0.1, ::1): local "
+	  "nodes cannot find each other (add \"allow 127.0.0.0/8\" and "
+	  "\"allow ::1\")" },
+	{ "allow 127.0.0.0/8 names\n\ndeny 0.0.0.0/0\ndeny ::/0\n", 1,
+	  "t.acl:3: warning: this rule denies loopback lookups and no earlier "
+	  "rule allows them: local nodes cannot find each other (add \"allow "
+	  "127.0.0.0/8\" and \"allow ::1\" above it)" },
+	/* Shadowed rules: warnings, sharper for a deny that never applies. */
+	{ "allow 127.0.0.0/8\nallow 10.0.0.0/8\ndeny 10.1.2.0/24\n", 1,
+	  "t.acl:3: warning: this deny never applies: line 2 allows "
+	  "everything it covers first" },
+	{ "allow 127.0.0.0/8\ndeny 10.0.0.0/8 port\nallow 10.1.0.0/16 port\n",
+	  1, "t.acl:3: warning: this allow never applies: line 2 denies "
+	  "everything it covers first" },
+	{ "allow ::1\nallow fd00::/8 names\nallow fd00:1::/32 names node a\n",
+	  1, "t.acl:3: warning: this rule never applies: line 2 covers "
+	  "everything it does" },
+	{ "allow ::1\nallow ::/0 node rabbit*\nallow fd00::1 node rabbit1 "
+	  "rabbit2*\n", 1, "t.acl:3: warning: this rule never applies: line 2 "
+	  "covers everything it does" },
+	{ "allow 127.0.0.1\nallow 127.0.0.1\n", 1,
+	  "t.acl:2: warning: this rule never applies: line 1 covers "
+	  "everything it does" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 0\nregister rabbit1 5\n", 1,
+	  "t.acl:3: warning: register \"rabbit1\" never applies: line 2 "
+	  "(register rabbit*) comes first and covers every name it matches" },
+	{ "allow 127.0.0.0/8\nregister * 0\nregister r?b* 5\n", 1,
+	  "t.acl:3: warning: register \"r?b*\" never applies: line 2 "
+	  "(register *) comes first and covers every name it matches" },
+	/* Register syntax. */
+	{ "allow 127.0.0.0/8\nregister rabbit*\n", 0,
+	  "t.acl:2: error: register: expected \"register GLOB "
+	  "USER[,USER...]\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* a b\n", 0,
+	  "t.acl:2: error: register: expected \"register GLOB "
+	  "USER[,USER...]\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* rabbitmq,,couchdb\n", 0,
+	  "t.acl:2: error: register: empty user name in "
+	  "\"rabbitmq,,couchdb\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* rabbitmq,\n", 0,
+	  "t.acl:2: error: register: empty user name in \"rabbitmq,\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* nosuchuser\n", 0,
+	  "t.acl:2: error: register: no such user \"nosuchuser\"" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 4294967295\n", 0,
+	  "t.acl:2: error: register: uid \"4294967295\" is too large "
+	  "(0..4294967294)" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 12ab\n", 0,
+	  "t.acl:2: error: register: uid \"12ab\" is not a decimal number "
+	  "(0..4294967294)" },
+	{ "allow 127.0.0.0/8\nregister rabbit* -rabbit\n", 0,
+	  "t.acl:2: error: register: \"-rabbit\" is not a valid user name" },
+	{ "allow 127.0.0.0/8\nregister rab[bit 0\n", 0,
+	  "t.acl:2: error: \"rab[bit\": bad node glob: '[' and ']' are "
+	  "reserved" },
+	{ "allow 127.0.0.0/8\nregister rabbit* 0,1,2,3,4,5,6,7,8,9,10,11,12,"
+	  "13,14,15,16\n", 0, "t.acl:2: error: register: more than 16 users" },
+	/* include without file access (the pure parser). */
+	{ "allow 127.0.0.0/8\ninclude acl.d/*.acl\n", 0,
+	  "t.acl:2: error: include: not available here (only in files read "
+	  "by epmd_secure)" },
+	{ "allow 127.0.0.0/8\ninclude\n", 0,
+	  "t.acl:2: error: include: expected one file name or pattern" },
+};
+
+/* A resolver as getpwnam() would answer, for the pure parser. */
+static int
+fake_uid_of(void *arg, const char *user, uint32_t *uid)
+{
+	(void)arg;
+	if (strcmp(user, "rabbitmq") == 0)
+		*uid = 999;
+	else if (strcmp(user, "couchdb") == 0)
+		*uid = 998;
+	else if (strcmp(user, "ejabberd") == 0)
+		*uid = 997;
+	else
+		return -1;
+	return 0;
+}
+
+static const struct conf_acl_io fake_io = { fake_uid_of, NULL, NULL };
+
+static struct acl *
+parse_acl_io(const char *text, struct conf_registers *reg,
+    struct conf_errors *e)
+{
+	size_t		 len = strlen(text);
+	char		*copy = dup_exact(text, len);
+	struct acl	*acl;
+
+	acl = conf_parse_acl_io(copy, len, FILE_ACL, &fake_io, reg, e);
+	free(copy);
+	return acl;
+}
+
+static void
+test_conf_acl_findings(void **state)
+{
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(finding_vecs); i++) {
+		const struct finding_vec	*v = &finding_vecs[i];
+		struct conf_errors		*e = errs_new();
+		struct conf_registers		*reg = calloc(1, sizeof(*reg));
+		struct acl			*acl;
+
+		assert_non_null(reg);
+		print_message("vector %zu: %s\n", i, v->want);
+		acl = parse_acl_io(v->text, reg, e);
+		assert_msg(e, v->want);
+		if (v->loads) {
+			assert_non_null(acl);
+			assert_int_equal(e->total, 0);
+			assert_true(e->warnings > 0);
+		} else {
+			assert_null(acl);
+			assert_true(e->total > 0);
+			/* A rejected file keeps no register lines either. */
+			assert_int_equal(reg->n, 0);
+		}
+		acl_free(acl);
+		free(reg);
+		free(e);
+	}
+}
+
+/* What is not shadowed must not be warned about. */
+static void
+test_conf_acl_not_shadowed(void **state)
+{
+	static const char *const texts[] = {
+		/* Narrower first, then broader. */
+		"allow 127.0.0.0/8\ndeny 10.1.2.0/24\nallow 10.0.0.0/8\n",
+		/* A different scope. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 port\ndeny 10.0.0.0/8 "
+		"names\n",
+		/* A globbed deny first leaves other nodes to the allow. */
+		"allow 127.0.0.0/8\ndeny 10.0.0.0/8 node secret*\n"
+		"allow 10.0.0.0/8\n",
+		/* A globbed allow opens NAMES: a later globbed deny counts. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 node a*\n"
+		"deny 10.0.0.0/8 node a1\n",
+		/* Globs that the earlier ones do not cover. */
+		"allow 127.0.0.0/8\nallow 10.0.0.0/8 node rabbit1*\n"
+		"allow 10.0.0.0/8 node rabbit*\n",
+		/* Another family. */
+		"allow 127.0.0.0/8\nallow ::/0\nallow ::ffff:10.0.0.0/104\n",
+		/* The shipped policy, and loopback allowed through ::1 only. */
+		"allow 127.0.0.0/8\nallow ::1\n",
+		"deny 127.0.0.0/8\nallow ::1\n",
+		"allow 127.0.0.1 port node rabbit*\n",
+		"register rabbit1* 0\nregister rabbit* 0\nallow ::1\n",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(texts); i++) {
+		struct conf_errors	*e = errs_new();
+		struct acl		*acl;
+		size_t			 k;
+
+		print_message("text %zu\n", i);
+		acl = parse_acl_io(texts[i], NULL, e);
+		for (k = 0; k < e->n; k++)
+			print_error("unexpected: %s\n", e->msg[k]);
+		assert_non_null(acl);
+		assert_int_equal(e->n, 0);
+		assert_int_equal(e->warnings, 0);
+		acl_free(acl);
+		free(e);
+	}
+}
+
+/* Many findings of one kind: the first ten, then a count. */
+static void
+test_conf_acl_warning_counts(void **state)
+{
+	char			 text[4096];
+	size_t			 len, i;
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "allow 127.0.0.0/8\n"
+	    "allow 10.0.0.0/8\n");
+	for (i = 0; i < 13; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "deny 10.0.%zu.0/24 names x%zu*\n", i, i);
+	acl = parse_acl_io(text, NULL, e);
+	assert_non_null(acl);
+	acl_free(acl);
+	/* 13 old-syntax lines, 13 shadowed rules: 10 of each, 2 counts. */
+	assert_int_equal(e->warnings, 22);
+	assert_int_equal(e->total, 0);
+	assert_msg(e, "t.acl: warning: 3 more lines use the old syntax (node "
+	    "names without the word node)");
+	assert_msg(e, "t.acl:3: warning: old syntax: node names now follow "
+	    "the word node: write \"deny 10.0.0.0/24 names node x0*\"");
+	free(e);
+}
+
+/* register lines: kept in order, users resolved, first match wins. */
+static void
+test_conf_acl_register(void **state)
+{
+	static const char text[] =
+	    "allow 127.0.0.0/8\n"
+	    "register rabbit* rabbitmq,0,rabbitmq\n"	/* 2 */
+	    "# couchdb\n"
+	    "register couchdb* couchdb\n"		/* 4 */
+	    "register ejabberd ejabberd,4294967294\n";	/* 5 */
+	struct conf_registers		*reg = calloc(1, sizeof(*reg));
+	struct conf_errors		*e = errs_new();
+	const struct conf_register	*r;
+	struct acl			*acl;
+
+	(void)state;
+	assert_non_null(reg);
+	acl = parse_acl_io(text, reg, e);
+	assert_non_null(acl);
+	assert_int_equal(e->n, 0);
+	assert_int_equal(acl_count(acl), 1);
+	assert_int_equal(reg->n, 3);
+	assert_string_equal(reg->rule[0].glob, "rabbit*");
+	assert_int_equal(reg->rule[0].line, 2);
+	/* A user given twice is kept once. */
+	assert_int_equal(reg->rule[0].nuid, 2);
+	assert_int_equal(reg->rule[0].uid[0], 999);
+	assert_int_equal(reg->rule[0].uid[1], 0);
+	assert_int_equal(reg->rule[1].line, 4);
+	assert_int_equal(reg->rule[2].uid[1], 4294967294U);
+
+	r = conf_register_match(reg, "rabbit");
+	assert_ptr_equal(r, &reg->rule[0]);
+	assert_true(conf_register_allows(r, 999));
+	assert_true(conf_register_allows(r, 0));
+	assert_false(conf_register_allows(r, 998));
+	assert_ptr_equal(conf_register_match(reg, "couchdb_1"),
+	    &reg->rule[1]);
+	assert_ptr_equal(conf_register_match(reg, "ejabberd"), &reg->rule[2]);
+	assert_null(conf_register_match(reg, "ejabberd2"));
+	assert_null(conf_register_match(reg, "xrabbit"));
+	acl_free(acl);
+
+	/* The pure parser without a resolver: user names are unknown. */
+	memset(e, 0, sizeof(*e));
+	assert_null(parse_acl("allow ::1\nregister r* rabbitmq\n", e));
+	assert_msg(e, "t.acl:2: error: register: no such user \"rabbitmq\"");
+	/* ...but uids need none. */
+	memset(e, 0, sizeof(*e));
+	acl = parse_acl("allow ::1\nregister r* 0,1000\n", e);
+	assert_non_null(acl);
+	acl_free(acl);
+	free(reg);
+	free(e);
+}
+
+/* 128 register lines fit; the 129th is an error. */
+static void
+test_conf_acl_register_limit(void **state)
+{
+	size_t			 cap = 64 * (CONF_MAX_REGISTER + 2), len, i;
+	char			*text = malloc(cap);
+	struct conf_registers	*reg = calloc(1, sizeof(*reg));
+	struct conf_errors	*e = errs_new();
+	struct acl		*acl;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(reg);
+	len = (size_t)snprintf(text, cap, "allow ::1\n");
+	for (i = 0; i < CONF_MAX_REGISTER; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "register n%zu 0\n", i);
+	acl = parse_acl_io(text, reg, e);
+	assert_non_null(acl);
+	acl_free(acl);
+	assert_int_equal(reg->n, CONF_MAX_REGISTER);
+	snprintf(text + len, cap - len, "register last 0\n");
+	assert_null(parse_acl_io(text, reg, e));
+	assert_msg(e, "t.acl:130: error: more than 128 register lines");
+	free(text);
+	free(reg);
+	free(e);
+}
+
+/* ---- the keyword table and the new keys --------------------------------- */
+
+/* Every default in the table is a value the parser accepts. */
+static void
+test_conf_key_table(void **state)
+{
+	struct conf_key_info	 k;
+	struct conf		 c, d;
+	size_t			 i, n = 0;
+	char			 line[CONF_PATH_LEN + 64];
+
+	(void)state;
+	conf_defaults(&d);
+	for (i = 0; conf_key(i, &k) == 0; i++, n++) {
+		struct conf_errors *e = errs_new();
+
+		assert_true(i < CONF_MAX_KEYS);
+		if (k.def == NULL) {
+			free(e);
+			continue;
+		}
+		/* Writing the default changes nothing but the line. */
+		snprintf(line, sizeof(line), "%s %s\n", k.name, k.def);
+		conf_defaults(&c);
+		assert_int_equal(parse_conf(line, &c, e), 0);
+		c.set = d.set;
+		memcpy(c.line, d.line, sizeof(c.line));
+		assert_memory_equal(&c, &d, sizeof(c));
+		free(e);
+	}
+	assert_true(n >= 33);
+	assert_int_equal(conf_key(n, &k), -1);
+	/* The refusal modes and the ACL are what a reload changes. */
+	for (i = 0; conf_key(i, &k) == 0; i++)
+		assert_int_equal(k.reloadable,
+		    strcmp(k.name, "acl_file") == 0 ||
+		    strcmp(k.name, "names_refusal") == 0 ||
+		    strcmp(k.name, "port_refusal") == 0);
+	assert_int_equal(d.register_default, CONF_REGISTER_ANY);
+	assert_string_equal(d.state_file, "/var/lib/epmd_secure/owners");
+	assert_int_equal(d.check_port_owner, 1);
+	assert_int_equal(d.root_any_port, 0);
+	assert_int_equal(d.dist_exposure, CONF_DIST_WARN);
+	assert_int_equal(d.lim.max_per_uid, 1024);
+	assert_string_equal(d.metrics_file, "");
+	assert_int_equal(d.metrics_interval, 15);
+}
+
+/* The shipped file states exactly the built-in defaults. */
+static void
+test_conf_shipped_is_defaults(void **state)
+{
+	struct conf		 c, d;
+	struct conf_errors	*e = errs_new();
+	char			*text;
+	size_t			 len;
+
+	(void)state;
+	if ((text = slurp("config/epmd_secure.conf", &len)) == NULL) {
+		free(e);
+		skip();
+	}
+	conf_defaults(&c);
+	conf_defaults(&d);
+	assert_int_equal(parse_conf_len(text, len, &c, e), 0);
+	free(text);
+	assert_int_equal(e->n, 0);
+	c.set = d.set;
+	memcpy(c.line, d.line, sizeof(c.line));
+	assert_memory_equal(&c, &d, sizeof(c));
+	free(e);
+}
+
+static void
+test_conf_new_keys(void **state)
+{
+	static const char text[] =
+	    "register_default sticky\n"
+	    "state_file /run/x/owners\n"
+	    "check_port_owner no\n"
+	    "root_any_port yes\n"
+	    "dist_exposure refuse\n"
+	    "max_connections_per_uid 7\n"
+	    "metrics_file /var/lib/node/epmd.prom\n"
+	    "metrics_interval 3600\n";
+	static const struct conf_err_vec vecs[] = {
+		{ "register_default first\n", "t.conf:1: error: "
+		  "register_default: \"first\" is not any, deny or sticky" },
+		{ "dist_exposure yes\n", "t.conf:1: error: dist_exposure: "
+		  "\"yes\" is not warn, refuse or ignore" },
+		{ "check_port_owner on\n", "t.conf:1: error: check_port_owner: "
+		  "\"on\" is not yes or no" },
+		{ "state_file owners\n", "t.conf:1: error: state_file: an "
+		  "absolute path is expected" },
+		{ "metrics_interval 0\n", "t.conf:1: error: metrics_interval: "
+		  "\"0\" is too small (1..3600)" },
+		{ "metrics_interval 3601\n", "t.conf:1: error: "
+		  "metrics_interval: \"3601\" is too large (1..3600)" },
+		{ "max_connections_per_uid 0\n", "t.conf:1: error: "
+		  "max_connections_per_uid: \"0\" is too small (1..1000000)" },
+		/* Cross-checks name the later key's line. */
+		{ "max_connections_per_uid 9000\n", "t.conf:1: error: "
+		  "max_connections_per_uid (9000) must be below max_connections "
+		  "(8192), or one local user can take them all" },
+		{ "max_connections_per_uid 100\n#\nmax_connections 100\n"
+		  "loopback_reserved 10\n", "t.conf:3: error: "
+		  "max_connections_per_uid (100) must be below max_connections "
+		  "(100), or one local user can take them all" },
+		{ "max_connections 100\nmax_sources 16384\n\nloopback_reserved "
+		  "100\n", "t.conf:4: error: loopback_reserved (100) must be "
+		  "below max_connections (100)" },
+		{ "max_sources 16\n", "t.conf:1: error: max_sources (16) must be "
+		  "at least max_connections (8192)" },
+		/* Defaults clash: no line to name. */
+		{ "max_connections 200\n", "t.conf:1: error: loopback_reserved "
+		  "(256) must be below max_connections (200)" },
+		/* Duplicates name both lines. */
+		{ "port 4369\nlog_ident a\n\nport 4369\n", "t.conf:4: error: "
+		  "port given twice (first on line 1)" },
+		{ "user a\nuser b\n", "t.conf:2: error: user given twice (first "
+		  "on line 1)" },
+		/* listen: brackets, and a port where none belongs. */
+		{ "listen [fd00::6]:4369\n", "t.conf:1: error: listen: "
+		  "\"[fd00::6]:4369\": no port here, the port key sets it: "
+		  "write \"listen fd00::6\"" },
+		{ "listen 10.0.0.6:4369\n", "t.conf:1: error: listen: "
+		  "\"10.0.0.6:4369\": no port here, the port key sets it: write "
+		  "\"listen 10.0.0.6\"" },
+		{ "listen [10.0.0.6]\n", "t.conf:1: error: listen: "
+		  "\"[10.0.0.6]\": brackets are for IPv6 addresses: write "
+		  "\"listen 10.0.0.6\"" },
+		{ "listen [fd00::6\n", "t.conf:1: error: listen: \"[fd00::6\": "
+		  "unbalanced '['" },
+		{ "listen []\n", "t.conf:1: error: listen: \"[]\": unbalanced "
+		  "'['" },
+		{ "log_socket /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "t.conf:1: error: log_socket: an absolute path under 108 bytes "
+		  "is expected" },
+	};
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+	size_t			 i;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(parse_conf(text, &c, e), 0);
+	assert_int_equal(c.register_default, CONF_REGISTER_STICKY);
+	assert_string_equal(c.state_file, "/run/x/owners");
+	assert_int_equal(c.check_port_owner, 0);
+	assert_int_equal(c.root_any_port, 1);
+	assert_int_equal(c.dist_exposure, CONF_DIST_REFUSE);
+	assert_int_equal(c.lim.max_per_uid, 7);
+	assert_string_equal(c.metrics_file, "/var/lib/node/epmd.prom");
+	assert_int_equal(c.metrics_interval, 3600);
+	free(e);
+
+	/* Left unset, the per-uid cap follows max_connections. */
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_equal(parse_conf("max_connections 800\n", &c, e), 0);
+	assert_int_equal(c.lim.max_per_uid, 100);
+	free(e);
+
+	/* listen: brackets as a socket unit writes them. */
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_equal(parse_conf("listen [fd00::6] [::1],10.0.0.1\n", &c,
+	    e), 0);
+	assert_int_equal(c.nlisten, 3);
+	assert_string_equal(c.listen[0], "fd00::6");
+	assert_string_equal(c.listen[1], "::1");
+	free(e);
+
+	for (i = 0; i < NELEM(vecs); i++) {
+		e = errs_new();
+		print_message("vector: %s\n", vecs[i].want);
+		conf_defaults(&c);
+		assert_true(parse_conf(vecs[i].text, &c, e) >= 1);
+		assert_msg(e, vecs[i].want);
+		free(e);
+	}
+}
+
+/* ---- conf_load: includes and what start-up checks ----------------------- */
+
+static void
+test_conf_load_includes(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	struct acl_rule_view	 r;
+	const char		*main_acl, *conf;
+	char			 text[512], want[512];
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	conf = tmp_file(&t, "c.conf", "port 4369\n", 0644);
+	/* Sorted: frag-10 before frag-20, whatever the directory order. */
+	tmp_file(&t, "frag-20.acl", "allow 192.0.2.20\n", 0644);
+	tmp_file(&t, "frag-10.acl", "allow 192.0.2.10\nregister rabbit* "
+	    "root\n", 0644);
+	main_acl = tmp_file(&t, "main.acl", "allow 127.0.0.0/8\n"
+	    "include frag-*.acl\ninclude none-*.acl\nallow ::1\n", 0644);
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    0);
+	assert_int_equal(e->n, 0);
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), 4);
+	get_rule(acl, 1, &r);
+	assert_int_equal(r.line, 1);
+	assert_int_equal(r.prefix.net.addr[3], 10);
+	get_rule(acl, 2, &r);
+	assert_int_equal(r.prefix.net.addr[3], 20);
+	get_rule(acl, 3, &r);
+	assert_int_equal(r.line, 4);
+	/* register lines from fragments, users resolved by getpwnam(). */
+	assert_int_equal(c->reg.n, 1);
+	assert_int_equal(c->reg.rule[0].uid[0], 0);
+	/* The files read, in order. */
+	assert_int_equal(e->nread, 4);
+	snprintf(want, sizeof(want), "%s: configuration read", conf);
+	assert_string_equal(e->read[0], want);
+	snprintf(want, sizeof(want), "%s: ACL read", main_acl);
+	assert_string_equal(e->read[1], want);
+	snprintf(want, sizeof(want), "%s/frag-10.acl: ACL fragment read",
+	    t.dir);
+	assert_string_equal(e->read[2], want);
+	acl_free(acl);
+
+	/* A fragment's error names the fragment and its line. */
+	tmp_file(&t, "frag-30.acl", "\n\nallow 10.0.0.1 nmaes\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	assert_null(acl);
+	assert_int_equal(c->reg.n, 0);
+	snprintf(want, sizeof(want), "%s/frag-30.acl:3: error: unknown scope "
+	    "\"nmaes\" (names, port or names,port); node names follow the "
+	    "word node: \"allow 10.0.0.1 node nmaes\"", t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+
+	/* A plain name must exist; loops and depth are errors. */
+	snprintf(text, sizeof(text), "allow ::1\ninclude missing.acl\n"
+	    "include %s/self.acl\n", t.dir);
+	main_acl = tmp_file(&t, "main2.acl", text, 0644);
+	tmp_file(&t, "self.acl", "include self.acl\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	snprintf(want, sizeof(want), "%s:2: error: include: %s/missing.acl: "
+	    "no such file", main_acl, t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s/self.acl:1: error: include: "
+	    "%s/self.acl: include loop (it is already being read)", t.dir,
+	    t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 2);
+
+	/* A fragment writable by others is refused like the ACL itself. */
+	tmp_file(&t, "unsafe.acl", "allow ::1\n", 0666);
+	main_acl = tmp_file(&t, "main3.acl", "allow ::1\ninclude "
+	    "unsafe.acl\n", 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, main_acl, c, &acl, &builtin, e),
+	    -1);
+	assert_int_equal(e->total, 1);
+	assert_non_null(strstr(e->msg[0], "unsafe.acl: error: writable by "
+	    "group or others"));
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
+/* Includes nest up to CONF_MAX_INCLUDE_DEPTH. */
+static void
+test_conf_load_include_depth(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	const char		*conf, *top = NULL;
+	char			 name[32], text[64], want[256];
+	int			 builtin, i;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	conf = tmp_file(&t, "c.conf", "port 4369\n", 0644);
+	/* d0 includes d1 ... d9: nine levels below d0. */
+	for (i = 0; i <= CONF_MAX_INCLUDE_DEPTH + 1; i++) {
+		snprintf(name, sizeof(name), "d%d.acl", i);
+		snprintf(text, sizeof(text), "allow 10.0.0.%d\ninclude "
+		    "d%d.acl\n", i, i + 1);
+		if (i == CONF_MAX_INCLUDE_DEPTH + 1)
+			snprintf(text, sizeof(text), "allow ::1\n");
+		if (i == 0)
+			top = tmp_file(&t, name, text, 0644);
+		else
+			tmp_file(&t, name, text, 0644);
+	}
+	assert_int_equal(conf_load(conf, 1, top, c, &acl, &builtin, e), -1);
+	snprintf(want, sizeof(want), "%s/d%d.acl:2: error: include: nested "
+	    "more than %d deep", t.dir, CONF_MAX_INCLUDE_DEPTH,
+	    CONF_MAX_INCLUDE_DEPTH);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
+/* conf_load checks what start-up needs, each finding on its key's line. */
+static void
+test_conf_load_start_checks(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	const char		*aclp, *unsafe, *conf;
+	char			 text[1024], want[1024];
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	aclp = tmp_file(&t, "acl", "allow 127.0.0.0/8\nregister r* "
+	    "no_such_user_xq\n", 0644);
+	unsafe = tmp_file(&t, "owners", "", 0664);
+	snprintf(text, sizeof(text), "port 4369\nuser no_such_user_xq\n"
+	    "register_default sticky\nstate_file %s\nlog_socket %s/nolog\n"
+	    "metrics_file %s/nodir/x.prom\n", unsafe, t.dir, t.dir);
+	conf = tmp_file(&t, "c.conf", text, 0644);
+	assert_int_equal(conf_load(conf, 1, aclp, c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s:2: error: user: no such user "
+	    "\"no_such_user_xq\"", conf);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:4: error: state_file: %s is "
+	    "writable by group or others (chmod go-w %s)", conf, unsafe,
+	    unsafe);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:5: warning: log_socket: %s/nolog "
+	    "does not exist (yet): records are dropped until it does", conf,
+	    t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:6: warning: metrics_file: directory "
+	    "%s/nodir does not exist (yet)", conf, t.dir);
+	assert_msg(e, want);
+	snprintf(want, sizeof(want), "%s:2: error: register: no such user "
+	    "\"no_such_user_xq\"", aclp);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 3);
+	assert_int_equal(e->warnings, 2);
+
+	/* A sticky state file that is a directory is an error too. */
+	snprintf(text, sizeof(text), "register_default sticky\nstate_file "
+	    "%s\n", t.dir);
+	conf = tmp_file(&t, "c2.conf", text, 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, aclp, c, &acl, &builtin, e), -1);
+	snprintf(want, sizeof(want), "%s:2: error: state_file: %s is not a "
+	    "regular file", conf, t.dir);
+	assert_msg(e, want);
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -2153,6 +2898,17 @@ main(void)
 		cmocka_unit_test(test_conf_glob_match_vectors),
 		cmocka_unit_test(test_conf_random_policies_match_naive_scan),
 		cmocka_unit_test(test_conf_large_policy_matches_naive_scan),
+		cmocka_unit_test(test_conf_acl_findings),
+		cmocka_unit_test(test_conf_acl_not_shadowed),
+		cmocka_unit_test(test_conf_acl_warning_counts),
+		cmocka_unit_test(test_conf_acl_register),
+		cmocka_unit_test(test_conf_acl_register_limit),
+		cmocka_unit_test(test_conf_key_table),
+		cmocka_unit_test(test_conf_shipped_is_defaults),
+		cmocka_unit_test(test_conf_new_keys),
+		cmocka_unit_test(test_conf_load_includes),
+		cmocka_unit_test(test_conf_load_include_depth),
+		cmocka_unit_test(test_conf_load_start_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
