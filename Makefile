@@ -38,7 +38,7 @@ SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c \
 BUILD		?= build
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= wire registry acl addr util conf ratelimit audit
+UNIT_TESTS	= wire registry acl addr util conf ratelimit audit proto
 UNIT_TESTS	+= logfmt metrics
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
@@ -73,10 +73,26 @@ $(BUILD)/sysconfdir: FORCE | $(BUILD)
 $(BUILD)/conf.o $(BUILD)/epmd_secure.o: $(BUILD)/sysconfdir
 FORCE:
 
-# Unit tests link the pure modules (no libevent, no libsystemd) and cmocka.
-$(BUILD)/test_%: tests/unit/test_%.c $(PURE_SRCS:%.c=$(BUILD)/%.o) | $(BUILD)
+# Each unit binary links only the pure modules it tests (and those they
+# call), and cmocka: no libevent, no libsystemd.
+MODS_wire	= wire
+MODS_registry	= registry wire
+MODS_acl	= acl addr
+MODS_addr	= addr
+MODS_util	= util
+MODS_conf	= conf acl addr util
+MODS_ratelimit	= ratelimit addr
+MODS_audit	= audit addr util logfmt
+MODS_proto	= proto wire registry acl addr ratelimit audit util logfmt
+MODS_logfmt	= logfmt
+MODS_metrics	= metrics audit addr util logfmt
+
+mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
+
+.SECONDEXPANSION:
+$(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
-	    $(PURE_SRCS:%.c=$(BUILD)/%.o) $$($(PKG_CONFIG) --cflags --libs cmocka)
+	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka)
 
 unit: $(UNIT_BINS)
 
@@ -95,6 +111,21 @@ check: deps
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined \
 	    CFLAGS="-O1 -g -Werror" unit build/asan/epmd_secure
 	tests/run.sh
+
+# Coverage: a --coverage build in build/cov, the unit tests, then the
+# integration tests against that daemon (under the machine-wide test
+# lock), and gcovr's line and branch coverage per file.
+COV		= build/cov
+coverage: deps
+	rm -rf $(COV)
+	$(MAKE) BUILD=$(COV) CFLAGS="-O0 -g --coverage" LDFLAGS=--coverage \
+	    unit $(COV)/epmd_secure
+	for t in $(UNIT_TESTS); do $(COV)/test_$$t >/dev/null || exit 1; done
+	-EPMD_SECURE=$$PWD/$(COV)/epmd_secure flock /tmp/epmd-integration.lock \
+	    tests/run.sh test_
+	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/'
+	gcovr -r . --object-directory $(COV) --exclude 'tests/' --exclude 'bench/' \
+	    --branches
 
 # Every fuzz target for RUNS executions from its seeds (make check runs
 # each for a few seconds only, in tests/integration/test_fuzz_smoke.sh).
@@ -150,7 +181,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) epmd_secure bench/loadgen
 
-.PHONY: all deps deps-build unit run check fuzz-long bench install uninstall \
-	clean FORCE
+.PHONY: all deps deps-build unit run check coverage fuzz-long bench install \
+	uninstall clean FORCE
 
 -include $(OBJS:.o=.d) $(wildcard $(BUILD)/*.d)

@@ -11,43 +11,72 @@
 #define NONE		UINT32_MAX
 #define NSCOPES		2
 
+/*
+ * Memory: a 100,000-rule ACL is the documented maximum, so a rule costs
+ * about 70 bytes: the rule (24), its prefix's entry (36, shared by the
+ * rules with the same prefix) and a 4-byte hash slot or two. Arrays grow
+ * by doubling with realloc(): large ones are mmap()ed, so their unused
+ * tail is never touched and costs no resident memory.
+ */
 struct acl_rule {
-	int			 allow;
-	struct acl_prefix	 prefix;
-	unsigned		 scope;
-	char			**globs;
-	size_t			 nglobs;
-	unsigned		 line;
+	char		**globs;
+	uint32_t	 entry;		/* its prefix, in acl->entries */
+	uint32_t	 line;
+	uint8_t		 allow;
+	uint8_t		 scope;
+	uint8_t		 nglobs;
 };
 
-/* Per prefix and scope: the first glob-free rule, and glob rules before. */
-struct slot {
-	uint32_t	 first_plain;
+/* Glob rules of one prefix and scope, before its first glob-free rule. */
+struct gslot {
 	uint32_t	*globbed;	/* rule indices, ascending */
-	size_t		 nglobbed;
-	size_t		 capglobbed;
+	uint32_t	 n;
+	uint32_t	 cap;
 };
 
+/* One distinct prefix: per scope, the first glob-free rule and globs. */
 struct entry {
-	int		 used;
-	int		 family;
-	unsigned	 len;
 	uint8_t		 addr[16];
-	struct slot	 slot[NSCOPES];
+	uint32_t	 first_plain[NSCOPES];
+	uint32_t	 gslot[NSCOPES];	/* in acl->gslots, or NONE */
+	uint8_t		 fam;		/* 0 IPv4, 1 IPv6 */
+	uint8_t		 len;
 };
 
 struct acl {
 	struct acl_rule	*rules;
 	size_t		 nrules;
 	size_t		 caprules;
-	struct entry	*table;		/* open addressing, power of 2 */
-	size_t		 tablesize;
+	struct entry	*entries;
 	size_t		 nentries;
+	size_t		 capentries;
+	uint32_t	*table;		/* entry indices, open addressing */
+	size_t		 tablesize;	/* power of 2 */
+	struct gslot	*gslots;
+	size_t		 ngslots;
+	size_t		 capgslots;
 	/* Distinct prefix lengths in use, per family, for lookups. */
 	uint8_t		 has_len[2][129];
-	unsigned	 lens[2][129];
+	uint8_t		 lens[2][129];
 	size_t		 nlens[2];
 };
+
+/* Grow an array of size-byte elements to hold one more; -1 if no memory. */
+static int
+grow(void *pp, size_t *cap, size_t n, size_t size)
+{
+	void	*np;
+	size_t	 ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap == 0 ? 16 : *cap * 2;
+	if ((np = realloc(*(void **)pp, ncap * size)) == NULL)
+		return -1;
+	*(void **)pp = np;
+	*cap = ncap;
+	return 0;
+}
 
 static int
 fam_index(int family)
@@ -150,12 +179,14 @@ acl_glob_match(const char *g, const char *s)
 	return *g == '\0';
 }
 
+/* Make an empty policy. */
 struct acl *
 acl_new(void)
 {
 	return calloc(1, sizeof(struct acl));
 }
 
+/* Free a policy. */
 void
 acl_free(struct acl *acl)
 {
@@ -169,34 +200,38 @@ acl_free(struct acl *acl)
 		free(acl->rules[i].globs);
 	}
 	free(acl->rules);
-	for (i = 0; i < acl->tablesize; i++)
-		for (j = 0; j < NSCOPES; j++)
-			free(acl->table[i].slot[j].globbed);
+	for (i = 0; i < acl->ngslots; i++)
+		free(acl->gslots[i].globbed);
+	free(acl->gslots);
+	free(acl->entries);
 	free(acl->table);
 	free(acl);
 }
 
+/* Number of rules. */
 size_t
 acl_count(const struct acl *acl)
 {
 	return acl->nrules;
 }
 
+/* FNV-1a over a prefix. */
 static uint32_t
-entry_hash(int family, unsigned len, const uint8_t *addr)
+entry_hash(unsigned fam, unsigned len, const uint8_t *addr)
 {
 	uint32_t	 h = 2166136261u;
 	size_t		 i;
 
-	h = (h ^ (uint32_t)family) * 16777619u;
+	h = (h ^ fam) * 16777619u;
 	h = (h ^ len) * 16777619u;
 	for (i = 0; i < 16; i++)
 		h = (h ^ addr[i]) * 16777619u;
 	return h;
 }
 
-static struct entry *
-entry_find(const struct acl *acl, int family, unsigned len,
+/* The entry of a prefix, or NULL. */
+static const struct entry *
+entry_find(const struct acl *acl, unsigned fam, unsigned len,
     const uint8_t *addr)
 {
 	size_t	 i, mask;
@@ -204,118 +239,131 @@ entry_find(const struct acl *acl, int family, unsigned len,
 	if (acl->tablesize == 0)
 		return NULL;
 	mask = acl->tablesize - 1;
-	for (i = entry_hash(family, len, addr) & mask; acl->table[i].used;
+	for (i = entry_hash(fam, len, addr) & mask; acl->table[i] != NONE;
 	    i = (i + 1) & mask) {
-		struct entry *e = &acl->table[i];
+		const struct entry *e = &acl->entries[acl->table[i]];
 
-		if (e->family == family && e->len == len &&
+		if (e->fam == fam && e->len == len &&
 		    memcmp(e->addr, addr, 16) == 0)
 			return e;
 	}
 	return NULL;
 }
 
+/* Double the hash table (kept at most half full). */
 static int
 table_grow(struct acl *acl)
 {
-	struct entry	*old = acl->table, *nt;
-	size_t		 oldsize = acl->tablesize, i, j, mask;
-	size_t		 nsize = oldsize == 0 ? 64 : oldsize * 2;
+	uint32_t	*nt;
+	size_t		 nsize = acl->tablesize == 0 ? 64 : acl->tablesize * 2;
+	size_t		 i, j, mask = nsize - 1;
 
-	if ((nt = calloc(nsize, sizeof(*nt))) == NULL)
+	if ((nt = malloc(nsize * sizeof(*nt))) == NULL)
 		return -1;
-	mask = nsize - 1;
-	for (i = 0; i < oldsize; i++) {
-		if (!old[i].used)
-			continue;
-		for (j = entry_hash(old[i].family, old[i].len, old[i].addr) &
-		    mask; nt[j].used; j = (j + 1) & mask)
+	memset(nt, 0xff, nsize * sizeof(*nt));
+	for (i = 0; i < acl->nentries; i++) {
+		const struct entry *e = &acl->entries[i];
+
+		for (j = entry_hash(e->fam, e->len, e->addr) & mask;
+		    nt[j] != NONE; j = (j + 1) & mask)
 			;
-		nt[j] = old[i];
+		nt[j] = (uint32_t)i;
 	}
-	free(old);
+	free(acl->table);
 	acl->table = nt;
 	acl->tablesize = nsize;
 	return 0;
 }
 
-static struct entry *
-entry_get(struct acl *acl, int family, unsigned len, const uint8_t *addr)
+/* The entry of a prefix, made if new; NONE if no memory. */
+static uint32_t
+entry_get(struct acl *acl, unsigned fam, unsigned len, const uint8_t *addr)
 {
-	struct entry	*e;
-	size_t		 i, mask, k;
+	const struct entry	*found;
+	struct entry		*e;
+	size_t			 i, mask;
 
-	if ((e = entry_find(acl, family, len, addr)) != NULL)
-		return e;
-	if ((acl->nentries + 1) * 2 > acl->tablesize && table_grow(acl) == -1)
-		return NULL;
+	if ((found = entry_find(acl, fam, len, addr)) != NULL)
+		return (uint32_t)(found - acl->entries);
+	if (((acl->nentries + 1) * 2 > acl->tablesize &&
+	    table_grow(acl) == -1) || grow(&acl->entries, &acl->capentries,
+	    acl->nentries, sizeof(*acl->entries)) == -1)
+		return NONE;
+	e = &acl->entries[acl->nentries];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->addr, addr, 16);
+	e->fam = (uint8_t)fam;
+	e->len = (uint8_t)len;
+	for (i = 0; i < NSCOPES; i++)
+		e->first_plain[i] = e->gslot[i] = NONE;
 	mask = acl->tablesize - 1;
-	for (i = entry_hash(family, len, addr) & mask; acl->table[i].used;
+	for (i = entry_hash(fam, len, addr) & mask; acl->table[i] != NONE;
 	    i = (i + 1) & mask)
 		;
-	e = &acl->table[i];
-	e->used = 1;
-	e->family = family;
-	e->len = len;
-	memcpy(e->addr, addr, 16);
-	for (k = 0; k < NSCOPES; k++)
-		e->slot[k].first_plain = NONE;
-	acl->nentries++;
-	k = (size_t)fam_index(family);
-	if (!acl->has_len[k][len]) {
-		acl->has_len[k][len] = 1;
-		acl->lens[k][acl->nlens[k]++] = len;
+	acl->table[i] = (uint32_t)acl->nentries;
+	if (!acl->has_len[fam][len]) {
+		acl->has_len[fam][len] = 1;
+		acl->lens[fam][acl->nlens[fam]++] = (uint8_t)len;
 	}
-	return e;
+	return (uint32_t)acl->nentries++;
 }
 
+/* Note rule idx in an entry's scope si. */
 static int
-slot_add(struct slot *s, uint32_t idx, int globbed)
+slot_add(struct acl *acl, struct entry *e, unsigned si, uint32_t idx,
+    int globbed)
 {
-	uint32_t	*n;
-	size_t		 ncap;
+	struct gslot	*g;
 
 	/* A glob-free rule already here shadows everything after it. */
-	if (s->first_plain != NONE)
+	if (e->first_plain[si] != NONE)
 		return 0;
 	if (!globbed) {
-		s->first_plain = idx;
+		e->first_plain[si] = idx;
 		return 0;
 	}
-	if (s->nglobbed == s->capglobbed) {
-		ncap = s->capglobbed == 0 ? 4 : s->capglobbed * 2;
-		if ((n = realloc(s->globbed, ncap * sizeof(*n))) == NULL)
+	if (e->gslot[si] == NONE) {
+		if (grow(&acl->gslots, &acl->capgslots, acl->ngslots,
+		    sizeof(*acl->gslots)) == -1)
 			return -1;
-		s->globbed = n;
-		s->capglobbed = ncap;
+		memset(&acl->gslots[acl->ngslots], 0, sizeof(struct gslot));
+		e->gslot[si] = (uint32_t)acl->ngslots++;
 	}
-	s->globbed[s->nglobbed++] = idx;
+	g = &acl->gslots[e->gslot[si]];
+	if (g->n == g->cap) {
+		uint32_t	*n;
+		uint32_t	 ncap = g->cap == 0 ? 4 : g->cap * 2;
+
+		if ((n = realloc(g->globbed, ncap * sizeof(*n))) == NULL)
+			return -1;
+		g->globbed = n;
+		g->cap = ncap;
+	}
+	g->globbed[g->n++] = idx;
 	return 0;
 }
 
+/* Append a rule. */
 enum acl_status
 acl_add(struct acl *acl, int allow, const struct acl_prefix *p,
     unsigned scope, const char *const *globs, size_t nglobs, unsigned line)
 {
-	struct acl_rule	*r, *nr;
-	struct entry	*e;
-	size_t		 i, ncap;
-	uint32_t	 idx;
+	struct acl_rule	*r;
+	size_t		 i;
+	uint32_t	 idx, ei;
+	unsigned	 fam = p->net.family == AF_INET ? 0 : 1;
 
 	if (acl->nrules >= ACL_MAX_RULES || nglobs > ACL_MAX_GLOBS)
 		return ACL_TOO_MANY;
-	if (acl->nrules == acl->caprules) {
-		ncap = acl->caprules == 0 ? 16 : acl->caprules * 2;
-		if ((nr = realloc(acl->rules, ncap * sizeof(*nr))) == NULL)
-			return ACL_NOMEM;
-		acl->rules = nr;
-		acl->caprules = ncap;
-	}
+	if (grow(&acl->rules, &acl->caprules, acl->nrules,
+	    sizeof(*acl->rules)) == -1 ||
+	    (ei = entry_get(acl, fam, p->len, p->net.addr)) == NONE)
+		return ACL_NOMEM;
 	r = &acl->rules[acl->nrules];
 	memset(r, 0, sizeof(*r));
 	r->allow = allow ? 1 : 0;
-	r->prefix = *p;
-	r->scope = scope & ACL_SCOPE_ALL;
+	r->entry = ei;
+	r->scope = (uint8_t)(scope & ACL_SCOPE_ALL);
 	r->line = line;
 	if (nglobs > 0) {
 		if ((r->globs = calloc(nglobs, sizeof(char *))) == NULL)
@@ -325,32 +373,38 @@ acl_add(struct acl *acl, int allow, const struct acl_prefix *p,
 				while (i > 0)
 					free(r->globs[--i]);
 				free(r->globs);
+				r->globs = NULL;
 				return ACL_NOMEM;
 			}
 		}
-		r->nglobs = nglobs;
+		r->nglobs = (uint8_t)nglobs;
 	}
 	idx = (uint32_t)acl->nrules;
 	acl->nrules++;
-	if ((e = entry_get(acl, p->net.family, p->len, p->net.addr)) == NULL)
-		return ACL_NOMEM;
 	for (i = 0; i < NSCOPES; i++)
 		if ((r->scope & (1u << i)) &&
-		    slot_add(&e->slot[i], idx, nglobs > 0) == -1)
+		    slot_add(acl, &acl->entries[ei], (unsigned)i, idx,
+		    nglobs > 0) == -1)
 			return ACL_NOMEM;
 	return ACL_OK;
 }
 
+/* Describe rule i. */
 int
 acl_rule(const struct acl *acl, size_t i, struct acl_rule_view *v)
 {
 	const struct acl_rule	*r;
+	const struct entry	*e;
 
 	if (i >= acl->nrules)
 		return -1;
 	r = &acl->rules[i];
+	e = &acl->entries[r->entry];
+	memset(v, 0, sizeof(*v));
 	v->allow = r->allow;
-	v->prefix = r->prefix;
+	v->prefix.net.family = e->fam == 0 ? AF_INET : AF_INET6;
+	memcpy(v->prefix.net.addr, e->addr, 16);
+	v->prefix.len = e->len;
 	v->scope = r->scope;
 	v->globs = (const char *const *)r->globs;
 	v->nglobs = r->nglobs;
@@ -388,7 +442,7 @@ static uint32_t
 lookup(const struct acl *acl, const struct addr *a, unsigned scope,
     const char *node, int want_allow)
 {
-	const struct entry	*hit[129];
+	const struct gslot	*hit[129];
 	struct addr		 masked;
 	uint32_t		 best, plain = NONE;
 	size_t			 i, j, nhit = 0;
@@ -405,13 +459,13 @@ lookup(const struct acl *acl, const struct addr *a, unsigned scope,
 		const struct entry *e;
 
 		addr_mask(&masked, a, acl->lens[k][i]);
-		e = entry_find(acl, a->family, acl->lens[k][i], masked.addr);
+		e = entry_find(acl, (unsigned)k, acl->lens[k][i], masked.addr);
 		if (e == NULL)
 			continue;
-		if (e->slot[si].first_plain < plain)
-			plain = e->slot[si].first_plain;
-		if (e->slot[si].nglobbed > 0)
-			hit[nhit++] = e;
+		if (e->first_plain[si] < plain)
+			plain = e->first_plain[si];
+		if (e->gslot[si] != NONE)
+			hit[nhit++] = &acl->gslots[e->gslot[si]];
 	}
 	/*
 	 * The answer so far: that rule, or for want_allow, that rule only if
@@ -422,9 +476,9 @@ lookup(const struct acl *acl, const struct addr *a, unsigned scope,
 		best = NONE;
 	/* Glob rules before it, and before plain in any case. */
 	for (i = 0; i < nhit; i++) {
-		const struct slot *sl = &hit[i]->slot[si];
+		const struct gslot *sl = hit[i];
 
-		for (j = 0; j < sl->nglobbed; j++) {
+		for (j = 0; j < sl->n; j++) {
 			uint32_t	 idx = sl->globbed[j];
 
 			if (idx >= best || idx >= plain)

@@ -15,6 +15,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +41,9 @@
 
 #define ACCEPT_BATCH		16	/* accepts per wake-up, for fairness */
 
+struct reload;
 static void	policy_apply(struct server *);
+static void	reload_discard(struct server *);
 
 struct listener {
 	struct server		*srv;
@@ -67,6 +72,8 @@ struct server {
 	int			 metrics_failing;	/* logged once a streak */
 	struct event		*watchdog;
 	struct event		*summary;
+	struct reload		*reload;	/* a reload in progress */
+	int			 reload_again;	/* SIGHUP during it */
 	int			 status;
 };
 
@@ -472,6 +479,13 @@ server_start(struct server *s)
 		return -1;
 	}
 	event_config_free(ecfg);
+	/*
+	 * Keep large blocks (a big ACL's arrays) in mmap()ed memory that
+	 * free() returns at once: glibc would otherwise raise the threshold
+	 * after the first such free, and a reload's ACL would stay in the
+	 * heap after a smaller one replaced it.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	for (i = 0; i < s->nlisteners; i++) {
 		struct listener *l = &s->listeners[i];
 
@@ -601,6 +615,7 @@ server_free(struct server *s)
 		event_free(s->watchdog);
 	if (s->summary != NULL)
 		event_free(s->summary);
+	reload_discard(s);
 	conn_close_all(&s->cc);
 	proto_free(s->proto);
 	log_shutdown();
@@ -665,57 +680,163 @@ policy_describe(const struct server_policy *p, char *buf, size_t len)
 		    acl_count(p->acl));
 }
 
-int
-server_reload(struct server *s)
-{
+/*
+ * A reload in progress. Reading and compiling a 100,000-rule ACL takes
+ * far longer than a lookup may wait, so it runs in a thread of its own:
+ * conf_load() is pure (files in, a policy out) and shares nothing with
+ * the loop. The thread's result comes back through a pipe, and only the
+ * swap happens on the loop.
+ */
+struct reload {
+	struct server		*s;
+	pthread_t		 thread;
+	int			 pipe[2];
+	struct event		*ev;
+	int			 rc;
 	struct conf		 c;
-	struct conf_errors	*errs;
+	struct conf_errors	 errs;
 	struct server_policy	 np;
+};
+
+/* The reload thread: load and compile, then wake the loop. */
+static void *
+reload_run(void *arg)
+{
+	struct reload	*r = arg;
+	struct server	*s = r->s;
+	ssize_t		 n;
+
+	r->rc = conf_load(s->cfg.config_file, s->cfg.config_explicit,
+	    s->cfg.acl_path, &r->c, &r->np.acl, &r->np.builtin, &r->errs);
+	do
+		n = write(r->pipe[1], "", 1);
+	while (n == -1 && errno == EINTR);
+	return NULL;
+}
+
+/* Wait for a reload thread and release its thread, pipe and event. */
+static void
+reload_reap(struct reload *r)
+{
+	pthread_join(r->thread, NULL);
+	event_free(r->ev);
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+}
+
+/* At exit: wait for a reload in progress and drop its result. */
+static void
+reload_discard(struct server *s)
+{
+	if (s->reload == NULL)
+		return;
+	reload_reap(s->reload);
+	acl_free(s->reload->np.acl);
+	free(s->reload);
+	s->reload = NULL;
+}
+
+/* Log the outcome of a reload and swap the new policy in. */
+static void
+reload_finish(struct server *s, struct reload *r)
+{
+	struct server_policy	*np = &r->np;
 	char			 was[CONF_PATH_LEN + 64], now[CONF_PATH_LEN + 64];
 	char			 q[4 * (CONF_PATH_LEN + 160) + 1];
 	size_t			 i;
 
+	if (r->rc == -1) {
+		for (i = 0; i < r->errs.n; i++)
+			log_event(LOG_WARNING, "event=reload_error error=\"%s\"",
+			    log_quote(q, sizeof(q), r->errs.msg[i]));
+		log_event(LOG_WARNING, "event=reload result=error errors=%zu "
+		    "rules=%zu kept=yes", r->errs.total, acl_count(s->pol.acl));
+		systemd_notify_ready("reload failed; previous policy kept");
+		return;
+	}
+	for (i = 0; i < r->errs.n; i++)	/* warnings only: it loaded */
+		log_event(LOG_WARNING, "event=reload_warning warning=\"%s\"",
+		    log_quote(q, sizeof(q), r->errs.msg[i]));
+	np->names_refusal = r->c.names_refusal;
+	np->port_refusal = r->c.port_refusal;
+	snprintf(np->file, sizeof(np->file), "%s", s->cfg.acl_path != NULL ?
+	    s->cfg.acl_path : r->c.acl_file);
+	policy_describe(&s->pol, was, sizeof(was));
+	policy_describe(np, now, sizeof(now));
+	log_event(LOG_INFO, "event=reload result=ok rules_before=%zu "
+	    "rules_after=%zu acl=\"%s\"", acl_count(s->pol.acl),
+	    acl_count(np->acl), log_quote(q, sizeof(q), np->builtin ?
+	    "(built-in)" : np->file));
+	log_debug("reload: %s replaces %s", now, was);
+	acl_free(s->pol.acl);
+	s->pol = *np;
+	np->acl = NULL;
+	policy_apply(s);
+	/* A large ACL replaced by a small one: give the memory back. */
+	malloc_trim(0);
+	if ((r->c.set & CONF_SET_PORT) && r->c.port != s->cfg.port)
+		log_event(LOG_WARNING, "event=reload_ignored key=port "
+		    "reason=\"read at start only\"");
+	if (r->c.set & CONF_SET_LISTEN)
+		log_event(LOG_INFO, "event=reload_ignored key=listen "
+		    "reason=\"read at start only\"");
+	systemd_notify_ready("serving; policy reloaded");
+}
+
+/* The reload thread is done: apply its result; start a queued reload. */
+static void
+reload_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct reload	*r = s->reload;
+
+	(void)fd;
+	(void)what;
+	reload_reap(r);
+	s->reload = NULL;
+	reload_finish(s, r);
+	free(r);
+	if (s->reload_again) {
+		s->reload_again = 0;
+		server_reload(s);
+	}
+}
+
+int
+server_reload(struct server *s)
+{
+	struct reload	*r;
+
+	if (s->reload != NULL) {
+		/* One at a time; the files may change again meanwhile. */
+		s->reload_again = 1;
+		return 0;
+	}
 	systemd_notify_reloading();
-	if ((errs = calloc(1, sizeof(*errs))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warnx("reload: out of memory; keeping the current policy");
 		systemd_notify_ready("reload failed: out of memory");
 		return -1;
 	}
-	if (conf_load(s->cfg.config_file, s->cfg.config_explicit,
-	    s->cfg.acl_path, &c, &np.acl, &np.builtin, errs) == -1) {
-		for (i = 0; i < errs->n; i++)
-			log_event(LOG_WARNING, "event=reload_error error=\"%s\"",
-			    log_quote(q, sizeof(q), errs->msg[i]));
-		log_event(LOG_WARNING, "event=reload result=error errors=%zu "
-		    "rules=%zu kept=yes", errs->total, acl_count(s->pol.acl));
-		free(errs);
-		systemd_notify_ready("reload failed; previous policy kept");
+	r->s = s;
+	if (pipe2(r->pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("reload: pipe; keeping the current policy");
+		free(r);
+		systemd_notify_ready("reload failed");
 		return -1;
 	}
-	for (i = 0; i < errs->n; i++)	/* warnings only: it loaded */
-		log_event(LOG_WARNING, "event=reload_warning warning=\"%s\"",
-		    log_quote(q, sizeof(q), errs->msg[i]));
-	free(errs);
-	np.names_refusal = c.names_refusal;
-	np.port_refusal = c.port_refusal;
-	snprintf(np.file, sizeof(np.file), "%s", s->cfg.acl_path != NULL ?
-	    s->cfg.acl_path : c.acl_file);
-	policy_describe(&s->pol, was, sizeof(was));
-	policy_describe(&np, now, sizeof(now));
-	log_event(LOG_INFO, "event=reload result=ok rules_before=%zu "
-	    "rules_after=%zu acl=\"%s\"", acl_count(s->pol.acl),
-	    acl_count(np.acl), log_quote(q, sizeof(q), np.builtin ?
-	    "(built-in)" : np.file));
-	log_debug("reload: %s replaces %s", now, was);
-	acl_free(s->pol.acl);
-	s->pol = np;
-	policy_apply(s);
-	if ((c.set & CONF_SET_PORT) && c.port != s->cfg.port)
-		log_event(LOG_WARNING, "event=reload_ignored key=port "
-		    "reason=\"read at start only\"");
-	if (c.set & CONF_SET_LISTEN)
-		log_event(LOG_INFO, "event=reload_ignored key=listen "
-		    "reason=\"read at start only\"");
-	systemd_notify_ready("serving; policy reloaded");
+	if ((r->ev = event_new(s->base, r->pipe[0], EV_READ, reload_done_cb,
+	    s)) == NULL || event_add(r->ev, NULL) == -1 ||
+	    pthread_create(&r->thread, NULL, reload_run, r) != 0) {
+		log_warnx("reload: cannot start; keeping the current policy");
+		if (r->ev != NULL)
+			event_free(r->ev);
+		close(r->pipe[0]);
+		close(r->pipe[1]);
+		free(r);
+		systemd_notify_ready("reload failed");
+		return -1;
+	}
+	s->reload = r;
 	return 0;
 }

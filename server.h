@@ -90,7 +90,10 @@ void server_counters(struct server *);
 /*
  * Re-read the configuration and ACL files and swap the new policy in only
  * if both are valid; otherwise keep the old one and log why. Registrations
- * and open connections are not touched. Returns 0 if swapped.
+ * and open connections are not touched. The files are read and compiled
+ * in a thread, off the event loop; the outcome is applied and logged on
+ * the loop when it is done (a SIGHUP meanwhile queues one more reload).
+ * Returns 0 if the reload started, -1 (logged) if it could not.
  */
 int server_reload(struct server *);
 

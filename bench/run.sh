@@ -6,7 +6,8 @@
 #   bench/run.sh                  the default scenarios (rss lookup idle)
 #   bench/run.sh default acl      the defaults, then scenario_acl
 #   bench/run.sh all              the defaults, then every other scenario
-#                                 (bench/scenarios/*.sh: acl logging attack)
+#                                 (bench/scenarios/*.sh: acl logging attack
+#                                 reload)
 #   bench/run.sh lookup           only the lookup scenario
 #   bench/run.sh --list           list the known scenarios
 #
@@ -67,7 +68,7 @@ else
 fi
 
 DEFAULT_SCENARIOS="rss lookup idle"
-EXTRA_ORDER="acl logging attack"	# the order `all` runs them in
+EXTRA_ORDER="acl logging attack reload"	# the order `all` runs them in
 NODE_NAME=bench
 
 # Targets (informational).
