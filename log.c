@@ -567,12 +567,14 @@ log_quote(char *buf, size_t len, const char *s)
 	return buf;
 }
 
+/* Count one fd-exhaustion episode for the metrics. */
 void
 log_note_fd_episode(void)
 {
 	L.fd_episodes++;
 }
 
+/* Write the metrics file atomically. */
 int
 log_metrics_write(const char *path, size_t conns, size_t nodes)
 {

@@ -62,6 +62,7 @@ needs_u_escape(unsigned long cp)
 	    cp == 0x2029;
 }
 
+/* Escape a name for a quoted value, whole characters only. */
 size_t
 logfmt_escape(char *out, size_t outlen, const char *in, size_t inlen,
     int *invalid, int *truncated)
@@ -120,6 +121,7 @@ logfmt_escape(char *out, size_t outlen, const char *in, size_t inlen,
 	return o;
 }
 
+/* Say whether a value can go unquoted. */
 int
 logfmt_bare(const char *s, size_t len)
 {
@@ -137,6 +139,7 @@ logfmt_bare(const char *s, size_t len)
 	return 1;
 }
 
+/* Write bytes as lower-case hex. */
 size_t
 logfmt_hex(char *out, size_t outlen, const char *in, size_t inlen)
 {
@@ -152,6 +155,7 @@ logfmt_hex(char *out, size_t outlen, const char *in, size_t inlen)
 	return o;
 }
 
+/* Format a UTC time as RFC 3339 with microseconds. */
 int
 logfmt_ts(char *out, size_t outlen, long long sec, long usec)
 {

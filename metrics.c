@@ -47,6 +47,7 @@ refusing(enum audit_verdict v)
 	    v == AUDIT_RATE_LIMITED || v == AUDIT_CONN_LIMIT;
 }
 
+/* Render the counters as Prometheus text. */
 size_t
 metrics_render(const struct metrics *m, char *buf, size_t len)
 {
