@@ -17,7 +17,8 @@ fail2ban-regex with contrib/fail2ban/filter.d/epmd_secure.conf must then
 report exactly one failure per denied query, attributed to its real source,
 and none for 198.51.100.x or 127.0.0.1. The README's grep example, anchored
 the same way, must count the same lines. contrib/rsyslog/epmd_secure.conf
-must pass `rsyslogd -N1` (config validation).
+must pass `rsyslogd -N1` (config validation), and the jail must load in
+`fail2ban-client -d` (config dump) with the filter's rule.
 
 Exit: 0 pass, 77 skip, 1 fail.
 """
@@ -179,6 +180,19 @@ def run(tmp, procs):
                        stderr=subprocess.STDOUT, timeout=60)
     check(r.returncode == 0, "rsyslogd -N1 rejects contrib/rsyslog/epmd_secure.conf:\n%s"
           % r.stdout.decode())
+
+    # The jail, in a copy of the system's fail2ban configuration.
+    jdir = os.path.join(tmp, "f2b-full")
+    shutil.copytree("/etc/fail2ban", jdir)
+    for sub in ("filter.d", "jail.d"):
+        shutil.copy(os.path.join(epmdtest.ROOT, "contrib", "fail2ban", sub,
+                                 "epmd_secure.conf"), os.path.join(jdir, sub))
+    r = subprocess.run(["fail2ban-client", "-c", jdir, "-d"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    dump = r.stdout.decode("utf-8", "replace")
+    check(r.returncode == 0 and "['add', 'epmd_secure'," in dump and
+          "verdict=(?:denied|not_local|rate_limited|conn_limit)" in dump,
+          "fail2ban-client -d does not load the epmd_secure jail:\n%s" % dump[-2000:])
     return True
 
 
