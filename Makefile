@@ -32,6 +32,7 @@ endif
 # Pure modules: libc only, unit-tested and fuzzed on their own.
 PURE_SRCS	= wire.c registry.c acl.c addr.c util.c conf.c ratelimit.c audit.c \
 		  proto.c sockdiag.c owner.c
+PURE_SRCS	+= logfmt.c metrics.c
 SRCS		= epmd_secure.c server.c conn.c client.c log.c systemd.c holder.c \
 		  sockdiag_io.c owner_state.c \
 		  $(PURE_SRCS)
@@ -40,6 +41,7 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= wire registry acl addr util conf ratelimit audit proto sockdiag \
 		  owner owner_state proto_integrity
+UNIT_TESTS	+= logfmt metrics
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/test_%)
 
 all: epmd_secure
@@ -91,14 +93,16 @@ MODS_addr	= addr
 MODS_util	= util
 MODS_conf	= conf acl addr util
 MODS_ratelimit	= ratelimit addr
-MODS_audit	= audit addr util
-MODS_proto	= proto wire registry acl addr ratelimit audit util conf owner \
-		  sockdiag
+MODS_audit	= audit addr util logfmt
+MODS_proto	= proto wire registry acl addr ratelimit audit util logfmt conf \
+		  owner sockdiag
 MODS_proto_integrity = $(MODS_proto)
 MODS_sockdiag	= sockdiag
 MODS_owner	= owner wire sockdiag
 # The state file's edge is tested on a temporary directory.
 MODS_owner_state = owner_state owner wire sockdiag
+MODS_logfmt	= logfmt
+MODS_metrics	= metrics audit addr util logfmt
 
 mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
 

@@ -5,11 +5,14 @@
  * fields carry the same facts as EPMD_* keys for structured queries.
  */
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "addr.h"
 #include "audit.h"
+#include "logfmt.h"
 #include "util.h"
+#include "wire.h"
 
 #define AUDIT_NODE_MAX	1024	/* escaped node name bytes in a record */
 
@@ -89,10 +92,16 @@ audit_summarised(enum audit_verdict v, int local, enum rl_kind *kind)
 	 */
 	switch (v) {
 	case AUDIT_MALFORMED:
+		*kind = RL_KIND_MALFORMED;
+		return !local;
 	case AUDIT_NOT_LOCAL:
+		*kind = RL_KIND_NOT_LOCAL;
+		return !local;
 	case AUDIT_NO_REQUEST:
+		*kind = RL_KIND_NO_REQUEST;
+		return !local;
 	case AUDIT_TIMEOUT:
-		*kind = RL_KIND_NOISE;
+		*kind = RL_KIND_TIMEOUT;
 		return !local;
 	case AUDIT_RATE_LIMITED:
 		*kind = RL_KIND_RATE;
@@ -103,33 +112,6 @@ audit_summarised(enum audit_verdict v, int local, enum rl_kind *kind)
 	default:
 		return 0;
 	}
-}
-
-/* Bytes util_escape() would write for in[0..len), without a limit. */
-static size_t
-escaped_len(const char *in, size_t len)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		n += c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? 1 : 4;
-	}
-	return n;
-}
-
-/* Is v safe as a bare logfmt value? */
-static int
-bare(const char *v)
-{
-	if (*v == '\0')
-		return 0;
-	for (; *v != '\0'; v++)
-		if (*v <= ' ' || *v == '"' || *v == '=' || *v == '\\' ||
-		    *v >= 0x7f)
-			return 0;
-	return 1;
 }
 
 /* The address (IPv4-mapped shown as IPv4) and port of sa, for records. */
@@ -145,25 +127,46 @@ split_addr(const struct sockaddr *sa, char *buf, size_t len, long *port)
 }
 
 /*
- * A 255-character name can escape to 4 KB: keep a record within what
- * syslog daemons accept (rsyslog: 8 KB). Returns 1 if the name was cut.
+ * The node name, escaped (logfmt.c), cut to AUDIT_NODE_MAX bytes: a name of
+ * 1020 control bytes would escape to 6 KB, and syslog daemons take 8 KB
+ * (rsyslog). If the name is not valid UTF-8 its exact bytes go to
+ * node_hex, in full.
  */
-static int
-escape_node(const struct audit *a, char *node, size_t len)
-{
-	size_t	 shown = util_escape(node, len, a->node, a->nodelen);
+struct node_text {
+	char	 text[AUDIT_NODE_MAX + 1];
+	char	 hex[2 * WIRE_MAX_NAME_BYTES + 1];
+	int	 bare, invalid, truncated;
+};
 
-	return escaped_len(a->node, a->nodelen) > shown;
+/* Escape a's node name into n. */
+static void
+node_render(const struct audit *a, struct node_text *n)
+{
+	size_t	 len;
+
+	len = logfmt_escape(n->text, sizeof(n->text), a->node, a->nodelen,
+	    &n->invalid, &n->truncated);
+	n->bare = logfmt_bare(n->text, len);
+	n->hex[0] = '\0';
+	if (n->invalid)
+		logfmt_hex(n->hex, sizeof(n->hex), a->node,
+		    a->nodelen < WIRE_MAX_NAME_BYTES ? a->nodelen :
+		    WIRE_MAX_NAME_BYTES);
 }
 
-/* Render the logfmt line. */
+/*
+ * Render the logfmt line. The order is fixed and documented (epmd_secure(8),
+ * AUDIT LOG): the daemon's own fields first, then the fields a peer
+ * controls (node, node_hex) last, so that a rule anchored on the prefix
+ * ("event=query src=... verdict=denied") cannot be fooled by a node name.
+ */
 size_t
 audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 {
-	char	 node[AUDIT_NODE_MAX + 1];
-	char	 src[ADDR_STRLEN], dst[ADDR_STRLEN];
-	size_t	 m = 0;
-	long	 sport, dport;
+	struct node_text	 n;
+	char			 src[ADDR_STRLEN], dst[ADDR_STRLEN];
+	size_t			 m = 0;
+	long			 sport, dport;
 
 	if (len == 0)
 		return 0;
@@ -171,18 +174,8 @@ audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 	split_addr(a->src, src, sizeof(src), &sport);
 	split_addr(a->dst, dst, sizeof(dst), &dport);
 	util_append(buf, len, &m, "event=query src=%s src_port=%ld "
-	    "dst=%s dst_port=%ld req=%s", src, sport, dst, dport,
-	    audit_req_name(a->req));
-	if (a->node != NULL) {
-		int	 cut = escape_node(a, node, sizeof(node));
-
-		util_append(buf, len, &m, bare(node) ? " node=%s" :
-		    " node=\"%s\"", node);
-		if (cut)
-			util_append(buf, len, &m, " node_truncated=yes");
-	}
-	util_append(buf, len, &m, " verdict=%s",
-	    audit_verdict_name(a->verdict));
+	    "dst=%s dst_port=%ld req=%s verdict=%s", src, sport, dst, dport,
+	    audit_req_name(a->req), audit_verdict_name(a->verdict));
 	if (a->port >= 0)
 		util_append(buf, len, &m, " port=%ld", a->port);
 	if (a->creation >= 0)
@@ -195,8 +188,18 @@ audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 		util_append(buf, len, &m, " reason=\"%s\"", a->reason);
 	if (a->has_uid)
 		util_append(buf, len, &m, " uid=%lu", a->uid);
-	if (a->has_uid && a->user != NULL && bare(a->user))
+	if (a->has_uid && a->user != NULL &&
+	    logfmt_bare(a->user, strlen(a->user)))
 		util_append(buf, len, &m, " user=%s", a->user);
+	if (a->node != NULL) {
+		node_render(a, &n);
+		if (n.truncated)
+			util_append(buf, len, &m, " node_truncated=yes");
+		util_append(buf, len, &m, n.bare ? " node=%s" :
+		    " node=\"%s\"", n.text);
+		if (n.invalid)
+			util_append(buf, len, &m, " node_hex=%s", n.hex);
+	}
 	return m;
 }
 
@@ -204,10 +207,10 @@ audit_format_logfmt(const struct audit *a, char *buf, size_t len)
 size_t
 audit_format_journal(const struct audit *a, char *buf, size_t len)
 {
-	char	 node[AUDIT_NODE_MAX + 1];
-	char	 src[ADDR_STRLEN], dst[ADDR_STRLEN];
-	size_t	 j = 0;
-	long	 sport, dport;
+	struct node_text	 n;
+	char			 src[ADDR_STRLEN], dst[ADDR_STRLEN];
+	size_t			 j = 0;
+	long			 sport, dport;
 
 	if (len == 0)
 		return 0;
@@ -219,8 +222,12 @@ audit_format_journal(const struct audit *a, char *buf, size_t len)
 	    "EPMD_REQUEST=%s\nEPMD_VERDICT=%s\n", src, sport, dst, dport,
 	    audit_req_name(a->req), audit_verdict_name(a->verdict));
 	if (a->node != NULL) {
-		(void)escape_node(a, node, sizeof(node));
-		util_append(buf, len, &j, "EPMD_NODE=%s\n", node);
+		node_render(a, &n);
+		util_append(buf, len, &j, "EPMD_NODE=%s\n", n.text);
+		if (n.truncated)
+			util_append(buf, len, &j, "EPMD_NODE_TRUNCATED=yes\n");
+		if (n.invalid)
+			util_append(buf, len, &j, "EPMD_NODE_HEX=%s\n", n.hex);
 	}
 	if (a->port >= 0)
 		util_append(buf, len, &j, "EPMD_PORT=%ld\n", a->port);
@@ -234,7 +241,8 @@ audit_format_journal(const struct audit *a, char *buf, size_t len)
 		util_append(buf, len, &j, "EPMD_REASON=%s\n", a->reason);
 	if (a->has_uid)
 		util_append(buf, len, &j, "EPMD_UID=%lu\n", a->uid);
-	if (a->has_uid && a->user != NULL && bare(a->user))
+	if (a->has_uid && a->user != NULL &&
+	    logfmt_bare(a->user, strlen(a->user)))
 		util_append(buf, len, &j, "EPMD_USER=%s\n", a->user);
 	return j;
 }

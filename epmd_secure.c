@@ -298,9 +298,13 @@ detach(void)
  * reason, and a detached daemon's log keeps it.
  */
 static void
-startup_failed(const char *why)
+startup_failed(enum server_bind_status st, unsigned port, const char *why)
 {
-	log_warnx("not starting: %s", why);
+	char	 q[4 * 1024 + 1];
+
+	log_event(LOG_ERR, "event=%s port=%u reason=\"not starting: %s\"",
+	    st == SERVER_BIND_FAILED ? "listen_error" : "port_in_use", port,
+	    log_quote(q, sizeof(q), why));
 }
 
 /*
@@ -398,6 +402,7 @@ main(int argc, char **argv)
 	const char		*log_socket = NULL;
 	char			 listeners[512], quoted[4 * CONF_PATH_LEN + 1];
 	char			 status_line[128], why[1024];
+	enum server_bind_status	 st;
 	size_t			 k;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -545,6 +550,9 @@ main(int argc, char **argv)
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
 	cfg.counters_interval = conf.counters_interval;
+	cfg.metrics_file = conf.metrics_file[0] != '\0' ? conf.metrics_file :
+	    NULL;
+	cfg.metrics_interval = conf.metrics_interval;
 	cfg.lim = conf.lim;
 	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
 	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
@@ -556,7 +564,7 @@ main(int argc, char **argv)
 
 	if ((srv = server_new(&cfg, &pol)) == NULL)
 		fatalx("out of memory");
-	switch (server_bind(srv, why, sizeof(why))) {
+	switch ((st = server_bind(srv, why, sizeof(why)))) {
 	case SERVER_BIND_OK:
 		break;
 	case SERVER_BIND_SERVED:
@@ -569,12 +577,12 @@ main(int argc, char **argv)
 			server_free(srv);
 			return 0;
 		}
-		startup_failed(why);
+		startup_failed(SERVER_BIND_IN_USE, cfg.port, why);
 		server_free(srv);
 		return 1;
 	default:
 		/* Unlike stock (exit 0): see epmd_secure(8), START-UP. */
-		startup_failed(why);
+		startup_failed(st, cfg.port, why);
 		server_free(srv);
 		return 1;
 	}
@@ -590,8 +598,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	k = server_listeners(srv, listeners, sizeof(listeners));
-	log_event(LOG_INFO, "event=start version=%s port=%u listeners=\"%s\" "
-	    "systemd_fds=%zu acl=\"%s\" rules=%zu", EPMD_SECURE_VERSION,
+	log_event(LOG_INFO, "event=start version=%s log_format=%d port=%u "
+	    "listeners=\"%s\" systemd_fds=%zu acl=\"%s\" rules=%zu",
+	    EPMD_SECURE_VERSION, LOG_FORMAT_VERSION,
 	    (unsigned)server_config(srv)->port, listeners, cfg.systemd ? k : 0,
 	    log_quote(quoted, sizeof(quoted), pol.builtin ? "(built-in)" :
 	    pol.file), acl_count(pol.acl));

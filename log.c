@@ -13,6 +13,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "logfmt.h"
+#include "metrics.h"
 #include "util.h"
 
 #define RECORD_MAX	8192
@@ -42,6 +46,7 @@ static struct {
 	size_t			 qhead, qlen, qbytes;
 	unsigned long long	 dropped;
 	unsigned long long	 dropped_total;
+	unsigned long long	 fd_episodes;
 	unsigned long long	 count[AUDIT_NREQ][AUDIT_NVERDICT];
 	struct event_base	*base;
 	struct event		*ev_write;
@@ -366,24 +371,62 @@ dispatch(const char *buf, size_t len)
 }
 
 /*
- * Emit one record: msg is the logfmt text; jfields is extra journal
- * fields, "KEY=value\n" lines without newlines inside values.
+ * The record's ts= value: now, UTC, to the microsecond. Taken when the
+ * record is made, which is when the query is decided; a record that then
+ * waits in the queue (syslog daemon down) keeps it, unlike the syslog
+ * header's time, which rsyslog's imuxsock replaces on receipt.
+ */
+static void
+stamp_now(char out[LOGFMT_TS_LEN])
+{
+	static char		 cached[LOGFMT_TS_LEN];
+	static long long	 cached_sec = -1;
+	struct timespec		 ts;
+	long			 us;
+	int			 i;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	if ((long long)ts.tv_sec != cached_sec) {
+		if (logfmt_ts(cached, sizeof(cached), (long long)ts.tv_sec,
+		    0) == -1)
+			logfmt_ts(cached, sizeof(cached), 0, 0);
+		cached_sec = (long long)ts.tv_sec;
+	}
+	memcpy(out, cached, LOGFMT_TS_LEN);
+	/* "...:SS.uuuuuuZ": only the microseconds change within a second. */
+	us = ts.tv_nsec / 1000;
+	for (i = LOGFMT_TS_LEN - 3; i >= LOGFMT_TS_LEN - 8; i--) {
+		out[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+}
+
+/*
+ * Emit one record: msg is the logfmt text after "ts=... "; jfields is
+ * extra journal fields, "KEY=value\n" lines without newlines inside
+ * values.
  */
 static void
 emit(int pri, const char *msg, const char *jfields)
 {
 	static char	 stamp[32];
 	static time_t	 stamp_t = -1;
-	char		 buf[RECORD_MAX];
+	char		 buf[RECORD_MAX], ts[LOGFMT_TS_LEN];
 	size_t		 off = 0;
 	time_t		 now;
 	struct tm	 tm;
 
+	if (L.cfg.target == LOG_TARGET_NONE)
+		return;
+	stamp_now(ts);
 	switch (L.cfg.target) {
 	case LOG_TARGET_NONE:
 		return;
 	case LOG_TARGET_STDERR:
-		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
+		fprintf(stderr, "%s: ts=%s %s\n", L.cfg.ident, ts, msg);
 		fflush(stderr);
 		return;
 	case LOG_TARGET_SYSLOG:
@@ -393,14 +436,16 @@ emit(int pri, const char *msg, const char *jfields)
 			strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 			stamp_t = now;
 		}
-		util_append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: %s",
-		    L.cfg.facility | pri, stamp, L.cfg.ident, (int)L.pid, msg);
+		util_append(buf, sizeof(buf), &off, "<%d>%s %s[%d]: ts=%s %s",
+		    L.cfg.facility | pri, stamp, L.cfg.ident, (int)L.pid, ts,
+		    msg);
 		break;
 	case LOG_TARGET_JOURNALD:
-		util_append(buf, sizeof(buf), &off, "MESSAGE=%s\nPRIORITY=%d\n"
-		    "SYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n"
-		    "SYSLOG_PID=%d\n%s", msg, pri, L.cfg.facility >> 3,
-		    L.cfg.ident, (int)L.pid, jfields != NULL ? jfields : "");
+		util_append(buf, sizeof(buf), &off, "MESSAGE=ts=%s %s\n"
+		    "PRIORITY=%d\nSYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n"
+		    "SYSLOG_PID=%d\nEPMD_TS=%s\n%s", ts, msg, pri,
+		    L.cfg.facility >> 3, L.cfg.ident, (int)L.pid, ts,
+		    jfields != NULL ? jfields : "");
 		break;
 	}
 	dispatch(buf, off);
@@ -494,6 +539,20 @@ log_audit(const struct audit *a)
 		emit(audit_priority(a->verdict), msg, NULL);
 }
 
+/*
+ * Until the event loop runs, warnings also go to stderr: whoever started
+ * the daemon must see why it did not start, syslog or not.
+ */
+static void
+early_stderr(int pri, const char *msg)
+{
+	if (L.base == NULL && pri <= LOG_WARNING &&
+	    L.cfg.target != LOG_TARGET_STDERR) {
+		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
+		fflush(stderr);
+	}
+}
+
 /* Write one lifecycle record of logfmt fields. */
 void
 log_event(int priority, const char *fmt, ...)
@@ -505,6 +564,7 @@ log_event(int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	early_stderr(priority, msg);
 	/* "event=NAME ..." becomes EPMD_EVENT=NAME under journald. */
 	if (sscanf(msg, "event=%31[a-z_]", ev) == 1)
 		snprintf(jf, sizeof(jf), "EPMD_EVENT=%s\n", ev);
@@ -517,8 +577,72 @@ log_event(int priority, const char *fmt, ...)
 const char *
 log_quote(char *buf, size_t len, const char *s)
 {
-	util_escape(buf, len, s, strlen(s));
+	int	 invalid, truncated;
+
+	logfmt_escape(buf, len, s, strlen(s), &invalid, &truncated);
 	return buf;
+}
+
+/* Count one fd-exhaustion episode for the metrics. */
+void
+log_note_fd_episode(void)
+{
+	L.fd_episodes++;
+}
+
+/* Write the metrics file atomically. */
+int
+log_metrics_write(const char *path, size_t conns, size_t nodes)
+{
+	static struct metrics	 m;
+	static char		 text[METRICS_TEXT_MAX];
+	char			 tmp[PATH_MAX];
+	size_t			 len, off = 0;
+	ssize_t			 n;
+	int			 fd, saved;
+
+	memcpy(m.queries, L.count, sizeof(m.queries));
+	m.log_dropped = L.dropped_total;
+	m.fd_episodes = L.fd_episodes;
+	m.conns = conns;
+	m.nodes = nodes;
+	if ((len = metrics_render(&m, text, sizeof(text))) == 0) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* A reader sees the old file or the new one, never half of one. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		return -1;
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
 
 /* Write the counters record. */
@@ -537,7 +661,6 @@ log_counters(size_t conns, size_t nodes, const char *extra)
 		for (v = 0; v < AUDIT_NVERDICT; v++)
 			if (L.count[r][v] > 0)
 				util_append(msg, sizeof(msg), &m, " %s.%s=%llu",
-				    r == AUDIT_REQ_NONE ? "NONE" :
 				    audit_req_name((enum audit_req)r),
 				    audit_verdict_name((enum audit_verdict)v),
 				    L.count[r][v]);
@@ -545,17 +668,26 @@ log_counters(size_t conns, size_t nodes, const char *extra)
 }
 
 /*
- * Until the event loop runs, warnings also go to stderr: whoever started
- * the daemon must see why it did not start, syslog or not.
+ * Operational messages are records too: event=error|warning|notice|info|
+ * debug with the text in msg=, escaped like a node name (the text may
+ * hold a path or a strerror()). Messages with their own vocabulary go
+ * through log_event() instead.
  */
 static void
-early_stderr(int pri, const char *msg)
+emit_text(int pri, const char *text)
 {
-	if (L.base == NULL && pri <= LOG_WARNING &&
-	    L.cfg.target != LOG_TARGET_STDERR) {
-		fprintf(stderr, "%s: %s\n", L.cfg.ident, msg);
-		fflush(stderr);
-	}
+	char		 msg[RECORD_MAX / 2], q[RECORD_MAX / 2 - 64];
+	const char	*ev;
+
+	early_stderr(pri, text);
+	ev = pri <= LOG_ERR ? "error" : pri == LOG_WARNING ? "warning" :
+	    pri == LOG_NOTICE ? "notice" : pri == LOG_INFO ? "info" : "debug";
+	snprintf(msg, sizeof(msg), "event=%s msg=\"%s\"", ev,
+	    log_quote(q, sizeof(q), text));
+	emit(pri, msg, pri <= LOG_ERR ? "EPMD_EVENT=error\n" :
+	    pri == LOG_WARNING ? "EPMD_EVENT=warning\n" :
+	    pri == LOG_NOTICE ? "EPMD_EVENT=notice\n" : pri == LOG_INFO ?
+	    "EPMD_EVENT=info\n" : "EPMD_EVENT=debug\n");
 }
 
 /* Log a formatted message. */
@@ -565,8 +697,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	char	 msg[RECORD_MAX / 2];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	early_stderr(pri, msg);
-	emit(pri, msg, NULL);
+	emit_text(pri, msg);
 }
 
 /* Log fmt followed by ": strerror(saved errno)". */
@@ -579,8 +710,7 @@ vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
-	early_stderr(pri, msg);
-	emit(pri, msg, NULL);
+	emit_text(pri, msg);
 }
 
 /* Log a warning with strerror(errno). */

@@ -34,6 +34,8 @@ enum log_target {
 #define LOG_DEFAULT_JOURNAL_SOCKET	"/run/systemd/journal/socket"
 #define LOG_QUEUE_RECORDS		4096
 #define LOG_QUEUE_BYTES			(1024 * 1024)
+/* The audit record format (epmd_secure(8), AUDIT LOG, Stability). */
+#define LOG_FORMAT_VERSION		1
 
 struct log_config {
 	enum log_target	 target;
@@ -75,6 +77,15 @@ void log_event(int priority, const char *fmt, ...)
  * and non-printable bytes become \xNN). Returns buf.
  */
 const char *log_quote(char *buf, size_t len, const char *s);
+
+/* Count one episode of accept running out of file descriptors. */
+void log_note_fd_episode(void);
+
+/*
+ * Write the counters to path in the Prometheus text format, atomically
+ * (path.tmp, then rename). 0 on success, -1 with errno.
+ */
+int log_metrics_write(const char *path, size_t conns, size_t nodes);
 
 /* Write the counters record (SIGUSR1 and the periodic interval). */
 void log_counters(size_t conns, size_t nodes, const char *extra);

@@ -979,14 +979,19 @@ summary_one(const struct addr *key, const uint64_t *counts, uint64_t since,
 	char				 a[64], line[256];
 
 	addr_format(key, a, sizeof(a));
-	snprintf(line, sizeof(line), "event=refusal_summary source=%s/%u "
-	    "rate_limited=%llu conn_limit=%llu other=%llu seconds=%llu", a,
+	/* The keys are the verdicts of the records these stand for. */
+	snprintf(line, sizeof(line), "event=refusal_summary src=%s/%u "
+	    "seconds=%llu rate_limited=%llu conn_limit=%llu malformed=%llu "
+	    "not_local=%llu no_request=%llu timeout=%llu", a,
 	    key->family == AF_INET ? x->p->cfg.lim.v4len :
 	    x->p->cfg.lim.v6len,
+	    (unsigned long long)((x->now - since + 500) / 1000),
 	    (unsigned long long)counts[RL_KIND_RATE],
 	    (unsigned long long)counts[RL_KIND_CONN],
-	    (unsigned long long)counts[RL_KIND_NOISE],
-	    (unsigned long long)((x->now - since + 500) / 1000));
+	    (unsigned long long)counts[RL_KIND_MALFORMED],
+	    (unsigned long long)counts[RL_KIND_NOT_LOCAL],
+	    (unsigned long long)counts[RL_KIND_NO_REQUEST],
+	    (unsigned long long)counts[RL_KIND_TIMEOUT]);
 	x->fn(line, x->arg);
 }
 

@@ -28,7 +28,11 @@
 enum rl_kind {
 	RL_KIND_RATE = 0,	/* lookup over the rate */
 	RL_KIND_CONN,		/* connection over a cap */
-	RL_KIND_NOISE,		/* malformed, silent, local-only, timed out */
+	/* Noise from remote peers, one count per verdict. */
+	RL_KIND_MALFORMED,
+	RL_KIND_NOT_LOCAL,
+	RL_KIND_NO_REQUEST,
+	RL_KIND_TIMEOUT,
 	RL_NKINDS
 };
 

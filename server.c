@@ -73,6 +73,8 @@ struct server {
 	int			 exhausted;	/* an EMFILE episode is on */
 	unsigned long		 pauses;
 	struct event		*counters;
+	struct event		*metrics;
+	int			 metrics_failing;	/* logged once a streak */
 	struct event		*watchdog;
 	struct event		*summary;
 	struct reload		*reload;	/* a reload in progress */
@@ -107,11 +109,13 @@ listen_on(struct server *s, const char *addr)
 	socklen_t		 sslen;
 	const char		*errstr;
 	struct listener		*l;
+	char			 q[256];
 	int			 fd, on = 1, saved;
 
 	if (util_parse_address(addr, s->cfg.port, &ss, &sslen, &errstr) ==
 	    -1) {
-		log_warnx("listen address \"%s\" %s", addr, errstr);
+		log_event(LOG_WARNING, "event=listen_error addr=\"%s\" "
+		    "error=\"%s\"", log_quote(q, sizeof(q), addr), errstr);
 		errno = EINVAL;
 		return -1;
 	}
@@ -464,6 +468,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 		case ENOMEM:
 			/* One record per episode, not one per pause. */
 			if (!s->exhausted) {
+				log_note_fd_episode();
 				log_event(LOG_WARNING, "event=fd_exhausted "
 				    "error=\"%s\" conns=%zu pause_ms=%d",
 				    strerror(e), s->cc.nconns, ACCEPT_BACKOFF_MS);
@@ -520,6 +525,30 @@ listener_addr(struct listener *l)
 	}
 }
 
+/* Rewrite metrics_file; say when it starts and stops failing. */
+static void
+metrics_write(struct server *s)
+{
+	if (log_metrics_write(s->cfg.metrics_file, s->cc.nconns,
+	    registry_count(proto_registry(s->proto))) == -1) {
+		if (!s->metrics_failing)
+			log_event(LOG_WARNING, "event=metrics_error "
+			    "error=\"%s\"", strerror(errno));
+		s->metrics_failing = 1;
+	} else if (s->metrics_failing) {
+		log_event(LOG_NOTICE, "event=metrics_recovered");
+		s->metrics_failing = 0;
+	}
+}
+
+static void
+metrics_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	metrics_write(arg);
+}
+
 /* Write the periodic counters record. */
 static void
 counters_cb(evutil_socket_t fd, short what, void *arg)
@@ -554,6 +583,8 @@ server_counters(struct server *s)
 	    st.uids, st.refused);
 	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)),
 	    extra);
+	if (s->cfg.metrics_file != NULL)
+		metrics_write(s);
 }
 
 /*
@@ -720,6 +751,17 @@ server_start(struct server *s)
 		log_warnx("cannot set up the accept back-off timer");
 		return -1;
 	}
+	if (s->cfg.metrics_file != NULL) {
+		struct timeval tv = { (time_t)s->cfg.metrics_interval, 0 };
+
+		if (tv.tv_sec == 0)
+			tv.tv_sec = 1;
+		if ((s->metrics = event_new(s->base, -1, EV_PERSIST,
+		    metrics_cb, s)) == NULL || event_add(s->metrics, &tv)) {
+			log_warnx("cannot set up the metrics timer");
+			return -1;
+		}
+	}
 	if (s->cfg.counters_interval > 0) {
 		struct timeval tv = { (time_t)s->cfg.counters_interval, 0 };
 
@@ -798,6 +840,9 @@ server_start(struct server *s)
 		log_warnx("cannot start the log pipeline");
 		return -1;
 	}
+	/* The file exists from the start, zeros included. */
+	if (s->cfg.metrics_file != NULL)
+		metrics_write(s);
 	return 0;
 }
 
@@ -836,6 +881,8 @@ server_free(struct server *s)
 		event_free(s->backoff);
 	if (s->counters != NULL)
 		event_free(s->counters);
+	if (s->metrics != NULL)
+		event_free(s->metrics);
 	if (s->watchdog != NULL)
 		event_free(s->watchdog);
 	if (s->summary != NULL)
@@ -1025,9 +1072,11 @@ reload_finish(struct server *s, struct reload *r)
 	/* A large ACL replaced by a small one: give the memory back. */
 	malloc_trim(0);
 	if ((r->c.set & CONF_SET_PORT) && r->c.port != s->cfg.port)
-		log_warnx("reload: port changes need a restart");
+		log_event(LOG_WARNING, "event=reload_ignored key=port "
+		    "reason=\"read at start only\"");
 	if (r->c.set & CONF_SET_LISTEN)
-		log_info("reload: listen addresses are read at start only");
+		log_event(LOG_INFO, "event=reload_ignored key=listen "
+		    "reason=\"read at start only\"");
 	systemd_notify_ready("serving; policy reloaded");
 }
 

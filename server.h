@@ -34,6 +34,8 @@ struct server_config {
 	int		 config_explicit;	/* -config given */
 	const char	*acl_path;		/* -acl, or NULL */
 	unsigned	 counters_interval;	/* seconds, 0 off */
+	const char	*metrics_file;		/* NULL: none */
+	unsigned	 metrics_interval;	/* seconds */
 	struct conf_limits lim;		/* see epmd_secure.conf(5) */
 	/* Sticky owners' state file ("" none: kept in memory only). */
 	char		 state_file[CONF_PATH_LEN];

@@ -8,7 +8,9 @@ set -eu
 build_pkgs="build-essential pkg-config libevent-dev libsystemd-dev libmnl-dev"
 test_pkgs="$build_pkgs libcmocka-dev erlang-base python3 rsyslog nmap mandoc
 iproute2 systemd procps util-linux clang libclang-rt-14-dev debhelper
-dpkg-dev strace valgrind gcovr lintian rabbitmq-server erlang-dev elixir"
+dpkg-dev strace valgrind gcovr lintian rabbitmq-server erlang-dev elixir
+golang-go golang-github-go-logfmt-logfmt-dev fail2ban prometheus-node-exporter
+prometheus curl"
 
 case "${1:-test}" in
 build) want=$build_pkgs ;;

@@ -19,7 +19,7 @@
 # load generator stands for remote clients.
 #
 # Targets: syslog >= 0.9 x off, syslog >= 0.9 x stock, and the records in
-# out.log with req=PORT_PLEASE2 node=logbench verdict=ok >= 99% of the
+# out.log with req=PORT_PLEASE2 verdict=ok ... node=logbench >= 99% of the
 # lookups loadgen saw served (w 0) from the syslog daemon.
 
 LOG_CONCURRENCY=${LOG_CONCURRENCY:-"1 16"}
@@ -93,7 +93,7 @@ EOF
 	start_extra lsys "${BIN[secure]}" -config "$dir/syslog.conf" -acl "$dir/acl"
 	start_extra lnone "${BIN[secure]}" -config "$dir/none.conf" -acl "$dir/acl"
 	# Is rsyslogd receiving?  The start record must reach out.log.
-	wait_for_line "$out" "epmd_secure\\[${PID[lsys]}\\]: event=start" 100 ||
+	wait_for_line "$out" "epmd_secure\\[${PID[lsys]}\\]: ts=[^ ]* event=start" 100 ||
 	    broken "no start record from epmd_secure in $out"
 
 	for l in lsys lnone stock; do
@@ -142,12 +142,12 @@ EOF
 
 	# Ask for the counters record, then wait until out.log stops growing.
 	kill -USR1 "${PID[lsys]}"
-	wait_for_line "$out" "epmd_secure\\[${PID[lsys]}\\]: event=counters" 100 ||
+	wait_for_line "$out" "epmd_secure\\[${PID[lsys]}\\]: ts=[^ ]* event=counters" 100 ||
 	    echo "note: no counters record reached out.log within 10 s"
 	prev=-1
 	tries=50
 	while [ "$tries" -gt 0 ]; do
-		logged=$(grep -c "req=PORT_PLEASE2 node=$LOG_NODE verdict=ok" "$out")
+		logged=$(grep -c "req=PORT_PLEASE2 verdict=ok .*node=$LOG_NODE$" "$out")
 		[ "$logged" = "$prev" ] && break
 		prev=$logged
 		sleep 0.2
@@ -155,7 +155,7 @@ EOF
 	done
 	t1=$(cpu_ticks "$RSYSLOG_PID")
 	ticks=$((t1 - t0))
-	counters=$(grep "epmd_secure\\[${PID[lsys]}\\]: event=counters" "$out" | tail -1)
+	counters=$(grep "epmd_secure\\[${PID[lsys]}\\]: ts=[^ ]* event=counters" "$out" | tail -1)
 	local dropped daemon_ok
 	dropped=$(echo "$counters" | sed -n 's/.* log_dropped=\([0-9]*\).*/\1/p')
 	daemon_ok=$(echo "$counters" | sed -n 's/.* PORT_PLEASE2\.ok=\([0-9]*\).*/\1/p')

@@ -5,8 +5,10 @@
  * A record is built from the input (addresses, request, verdict, node
  * name bytes, the optional numbers, a reason) and rendered both ways.
  * The logfmt line must parse back, key by key, to the same fields: the
- * node name unescaped to the same bytes (or a prefix of them, with
- * node_truncated=yes), every number and name as given. The journal
+ * node name unescaped (JSON string escapes, as go-logfmt decodes them) to
+ * the same bytes, or to their U+FFFD form with node_hex holding the exact
+ * bytes when they are not UTF-8 (or a prefix, with node_truncated=yes),
+ * every number and name as given, node and node_hex last. The journal
  * fields must carry the same values, one KEY=value per line.
  */
 #include <arpa/inet.h>
@@ -51,6 +53,52 @@ hexval(char c)
 	return -1;
 }
 
+/* Length of the strict UTF-8 sequence at s[0..n), 0 if invalid. */
+static size_t
+seq_len(const uint8_t *s, size_t n)
+{
+	size_t		 len, i;
+	uint32_t	 c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Append code point c (below U+10000) as UTF-8 to f. */
+static void
+put_utf8(struct field *f, uint32_t c)
+{
+	if (c < 0x80)
+		f->val[f->len++] = (char)c;
+	else if (c < 0x800) {
+		f->val[f->len++] = (char)(0xc0 | c >> 6);
+		f->val[f->len++] = (char)(0x80 | (c & 0x3f));
+	} else {
+		f->val[f->len++] = (char)(0xe0 | c >> 12);
+		f->val[f->len++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		f->val[f->len++] = (char)(0x80 | (c & 0x3f));
+	}
+}
+
 /* Parse a logfmt line into fields; unescape quoted values. */
 static size_t
 parse_logfmt(const char *s, struct field *f)
@@ -73,18 +121,41 @@ parse_logfmt(const char *s, struct field *f)
 			s++;
 			while (*s != '"') {
 				CHECK(*s != '\0');
-				if (*s == '\\') {
-					int	 hi, lo;
-
-					CHECK(s[1] == 'x');
-					hi = hexval(s[2]);
-					lo = hi < 0 ? -1 : hexval(s[3]);
-					CHECK(hi >= 0 && lo >= 0);
-					f[n].val[f[n].len++] =
-					    (char)(hi << 4 | lo);
-					s += 4;
-				} else
+				CHECK((unsigned char)*s >= 0x20 && *s != 0x7f);
+				if (*s != '\\') {
 					f[n].val[f[n].len++] = *s++;
+					continue;
+				}
+				switch (s[1]) {
+				case '"':
+				case '\\':
+					f[n].val[f[n].len++] = s[1];
+					s += 2;
+					break;
+				case 'n':
+				case 'r':
+				case 't':
+					f[n].val[f[n].len++] = s[1] == 'n' ?
+					    '\n' : s[1] == 'r' ? '\r' : '\t';
+					s += 2;
+					break;
+				case 'u': {
+					uint32_t	 c = 0;
+					int		 h;
+
+					for (h = 2; h < 6; h++) {
+						CHECK(hexval(s[h]) >= 0);
+						c = c << 4 |
+						    (uint32_t)hexval(s[h]);
+					}
+					CHECK(c < 0xd800 || c > 0xdfff);
+					put_utf8(&f[n], c);
+					s += 6;
+					break;
+				}
+				default:
+					CHECK(!"unknown escape");
+				}
 			}
 			s++;
 		} else {
@@ -160,6 +231,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct field	 f[MAXF];
 	static char		 line[AUDIT_TEXT_MAX], jf[AUDIT_TEXT_MAX];
 	static char		 node[1100];
+	static char		 want[3 * sizeof(node)], hex[2 * sizeof(node) + 1];
+	size_t			 i, l, wlen, hlen;
+	int			 invalid = 0;
 	struct sockaddr_in6	 src;
 	struct sockaddr_in	 dst;
 	struct audit		 a;
@@ -224,20 +298,55 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK((x = get(f, n, "dst")) && strcmp(x->val, addr) == 0);
 	check_num(f, n, jf, "dst_port", "EPMD_DST_PORT",
 	    addr_sockaddr_port(a.dst));
-	/* The node name: the same bytes, or a cut prefix that says so. */
+	/*
+	 * The node name: the same bytes (each byte that is not UTF-8 as
+	 * U+FFFD, the exact bytes in node_hex), or a cut prefix that says so;
+	 * node and node_hex are the last fields.
+	 */
 	x = get(f, n, "node");
 	if (a.node == NULL)
-		CHECK(x == NULL && get(f, n, "node_truncated") == NULL);
+		CHECK(x == NULL && get(f, n, "node_truncated") == NULL &&
+		    get(f, n, "node_hex") == NULL);
 	else {
-		CHECK(x != NULL && x->len <= a.nodelen);
-		CHECK(memcmp(x->val, a.node, x->len) == 0);
-		if (x->len < a.nodelen)
+		for (i = 0, wlen = 0; i < a.nodelen; i += l) {
+			l = seq_len((const uint8_t *)node + i, a.nodelen - i);
+			if (l == 0) {
+				memcpy(want + wlen, "\xef\xbf\xbd", 3);
+				wlen += 3;
+				l = 1;
+				invalid = 1;
+			} else {
+				memcpy(want + wlen, node + i, l);
+				wlen += l;
+			}
+		}
+		CHECK(x != NULL && x->len <= wlen);
+		CHECK(memcmp(x->val, want, x->len) == 0);
+		if (x->len < wlen)
 			CHECK(get(f, n, "node_truncated") != NULL);
 		else
 			CHECK(get(f, n, "node_truncated") == NULL);
+		if (invalid) {
+			for (i = 0, hlen = 0; i < a.nodelen && i < 1020; i++)
+				hlen += (size_t)snprintf(hex + hlen, 3, "%02x",
+				    (unsigned char)node[i]);
+			CHECK((x = get(f, n, "node_hex")) != NULL);
+			CHECK(x->len == hlen && memcmp(x->val, hex, hlen) == 0);
+			CHECK(x == &f[n - 1] && strcmp(f[n - 2].key, "node") == 0);
+			CHECK(jget(jf, "EPMD_NODE_HEX", jv, sizeof(jv)) &&
+			    strcmp(jv, hex) == 0);
+		} else {
+			CHECK(get(f, n, "node_hex") == NULL);
+			CHECK(x == &f[n - 1]);
+		}
 		CHECK(jget(jf, "EPMD_NODE", jv, sizeof(jv)));
 		CHECK(strchr(jv, '\n') == NULL);
 	}
+	/* The daemon's fields first, in their fixed order. */
+	CHECK(n >= 7 && strcmp(f[0].key, "event") == 0 &&
+	    strcmp(f[1].key, "src") == 0 && strcmp(f[2].key, "src_port") == 0 &&
+	    strcmp(f[3].key, "dst") == 0 && strcmp(f[4].key, "dst_port") == 0 &&
+	    strcmp(f[5].key, "req") == 0 && strcmp(f[6].key, "verdict") == 0);
 	check_num(f, n, jf, "port", "EPMD_PORT", a.port);
 	check_num(f, n, jf, "creation", "EPMD_CREATION", a.creation);
 	check_num(f, n, jf, "names", "EPMD_NAMES", a.names);

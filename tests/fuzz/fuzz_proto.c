@@ -368,7 +368,7 @@ static void
 summary_line(const char *line, void *arg)
 {
 	(void)arg;
-	CHECK(strncmp(line, "event=refusal_summary source=", 29) == 0);
+	CHECK(strncmp(line, "event=refusal_summary src=", 26) == 0);
 }
 
 /* Run the program; the transcript of the denied sources is in r. */

@@ -366,17 +366,37 @@ def audit_severity(verdict):
 
 
 def audit_escape(raw):
-    """The daemon's escaping of peer text: printable ASCII except '"' and
-    '\\' as is, every other byte as \\xNN (lower-case hex)."""
+    """The daemon's escaping of peer text inside a quoted logfmt value
+    (logfmt.c): valid UTF-8 as is, except '"' '\\' as \\" \\\\, \\n \\r \\t,
+    other C0/C1 controls, DEL, U+2028/9 as \\u00XX; each byte that is not
+    valid UTF-8 as U+FFFD (the exact bytes go to node_hex)."""
     if isinstance(raw, str):
         raw = raw.encode()
+    text = raw.decode("utf-8", "replace")
     out = []
-    for b in raw:
-        if 0x20 <= b <= 0x7e and b not in (0x22, 0x5c):
-            out.append(chr(b))
+    for ch in text:
+        c = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif c < 0x20 or 0x7f <= c <= 0x9f or c in (0x2028, 0x2029):
+            out.append("\\u%04x" % c)
         else:
-            out.append("\\x%02x" % b)
+            out.append(ch)
     return "".join(out)
+
+
+def _utf8_invalid(raw):
+    try:
+        raw.decode("utf-8", "strict")
+        return False
+    except UnicodeDecodeError:
+        return True
 
 
 def _bare(v):
@@ -390,16 +410,45 @@ def sock_ends(s):
     return (loc[0], loc[1]), (rem[0], rem[1])
 
 
+def audit_node_fields(node):
+    """The trailing node fields of a record for the raw name node."""
+    if isinstance(node, str):
+        node = node.encode()
+    n = _node_escape(node)
+    parts = ["node=%s" % n if _bare(n) else 'node="%s"' % n]
+    if _utf8_invalid(node):
+        parts.append("node_hex=%s" % node.hex())
+    return parts
+
+
+def _node_escape(raw):
+    # Byte-exact mirror of logfmt.c for names that are not valid UTF-8:
+    # one U+FFFD per invalid byte, valid sequences kept.
+    out, i = [], 0
+    while i < len(raw):
+        for ln in (1, 2, 3, 4):
+            try:
+                ch = raw[i:i + ln].decode("utf-8", "strict")
+            except UnicodeDecodeError:
+                continue
+            out.append(audit_escape(ch.encode()))
+            i += ln
+            break
+        else:
+            out.append("\ufffd")
+            i += 1
+    return "".join(out)
+
+
 def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
                names=None, rule=None, reason=None):
-    """The exact logfmt text of one query record. node is the raw name (bytes
-    or str); src/dst are (addr, port) as returned by sock_ends."""
+    """The exact logfmt text of one query record after its ts= field. node
+    is the raw name (bytes or str); src/dst are (addr, port) as returned by
+    sock_ends. Field order (epmd_secure(8), AUDIT LOG): the daemon's fields
+    first, the peer-controlled node fields last."""
     parts = ["event=query", "src=%s" % src[0], "src_port=%d" % src[1],
-             "dst=%s" % dst[0], "dst_port=%d" % dst[1], "req=%s" % req]
-    if node is not None:
-        n = audit_escape(node)
-        parts.append("node=%s" % n if _bare(n) else 'node="%s"' % n)
-    parts.append("verdict=%s" % verdict)
+             "dst=%s" % dst[0], "dst_port=%d" % dst[1], "req=%s" % req,
+             "verdict=%s" % verdict]
     for k, v in (("port", port), ("creation", creation), ("names", names),
                  ("rule", rule)):
         if v is not None:
@@ -411,6 +460,8 @@ def audit_line(src, dst, req, verdict, node=None, port=None, creation=None,
         parts.append("uid=%d" % who[0])
         if who[1] is not None:
             parts.append("user=%s" % who[1])
+    if node is not None:
+        parts.extend(audit_node_fields(node))
     return " ".join(parts)
 
 
@@ -421,7 +472,10 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
          "EPMD_DST_ADDR": dst[0], "EPMD_DST_PORT": str(dst[1]), "EPMD_REQUEST": req,
          "EPMD_VERDICT": verdict}
     if node is not None:
-        f["EPMD_NODE"] = audit_escape(node)
+        raw = node.encode() if isinstance(node, str) else node
+        f["EPMD_NODE"] = _node_escape(raw)
+        if _utf8_invalid(raw):
+            f["EPMD_NODE_HEX"] = raw.hex()
     for k, v in (("EPMD_PORT", port), ("EPMD_CREATION", creation),
                  ("EPMD_NAMES", names), ("EPMD_RULE", rule)):
         if v is not None:
@@ -438,20 +492,23 @@ def audit_fields(src, dst, req, verdict, node=None, port=None, creation=None,
 
 def audit_counters(counts, conns=0, nodes=0, dropped=0, per_uid=1024, local_uids=0,
                    uid_refused=0):
-    """The exact text of an event=counters record; counts is {(req, verdict): n}.
-    per_uid is max_connections_per_uid (1024 by default)."""
+    """The exact text of an event=counters record after ts=; counts is
+    {(req, verdict): n}. Keys are REQ.VERDICT with the req= and verdict=
+    values of the records ("-" for no request). per_uid is
+    max_connections_per_uid (1024 by default)."""
     parts = ["event=counters", "conns=%d" % conns, "nodes=%d" % nodes,
              "log_dropped=%d" % dropped, "max_connections_per_uid=%d" % per_uid,
              "local_uids=%d" % local_uids, "uid_cap_refused=%d" % uid_refused]
     for r in AUDIT_REQS:
         for v in AUDIT_VERDICTS:
             if (r, v) in counts:
-                parts.append("%s.%s=%d" % ("NONE" if r == "-" else r, v, counts[(r, v)]))
+                parts.append("%s.%s=%d" % (r, v, counts[(r, v)]))
     return " ".join(parts)
 
 
-_LOGFMT_KEY = r"[A-Za-z0-9_.]+"
-_LOGFMT_VAL = r'(?:"(?:[^"\\\x00-\x1f\x7f]|\\x[0-9a-f]{2})*"|[^\s"=\\\x00-\x1f\x7f]+)'
+_LOGFMT_KEY = r"[A-Za-z0-9_.-]+"
+_LOGFMT_VAL = (r'(?:"(?:[^"\\\x00-\x1f\x7f]|\\["\\nrt]|\\u[0-9a-f]{4})*"'
+               r'|[^\s"=\\\x00-\x1f\x7f]+)')
 
 
 def parse_logfmt(line):
@@ -476,6 +533,79 @@ def parse_logfmt(line):
         if line[pos] != " ":
             raise ValueError("not logfmt at column %d: %r" % (pos, line))
         pos += 1
+
+
+def logfmt_unquote(raw):
+    """Python's decoding of a value parse_logfmt returned: the escapes are
+    JSON's, so json.loads gives the text back (a second, independent
+    decoder beside go-logfmt)."""
+    import json
+    return json.loads('"%s"' % raw)
+
+
+def split_ts(msg):
+    """(seconds since the epoch, rest) of a record "ts=RFC3339 rest".
+    Raises ValueError if the record does not start with a valid ts=."""
+    import calendar
+    import re
+    m = re.match(r"ts=(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z ", msg)
+    if m is None:
+        raise ValueError("record without a leading ts=: %r" % msg)
+    y, mo, d, h, mi, s, us = (int(x) for x in m.groups())
+    t = calendar.timegm((y, mo, d, h, mi, s)) + us / 1e6
+    return t, msg[m.end():]
+
+
+LOGFMT_CHECK_SRC = os.path.join(ROOT, "tests", "logfmt_check")
+_logfmt_check_bin = None
+
+
+def logfmt_checker():
+    """Build tests/logfmt_check (go-logfmt, Debian's golang-github-go-logfmt-
+    logfmt-dev, offline from /usr/share/gocode) once; its path, or None
+    with the reason if Go or the library is missing."""
+    global _logfmt_check_bin
+    if _logfmt_check_bin is not None:
+        return _logfmt_check_bin, None
+    lib = "/usr/share/gocode/src/github.com/go-logfmt/logfmt"
+    if not have("go") or not os.path.isdir(lib):
+        return None, "no go or go-logfmt (Debian: golang-go golang-github-go-logfmt-logfmt-dev)"
+    import atexit
+    d = tempfile.mkdtemp(prefix="epmd-logfmt-check-")
+    atexit.register(shutil.rmtree, d, True)
+    out = os.path.join(d, "logfmt_check")
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
+               GOFLAGS="", GOCACHE=os.path.join(os.path.dirname(out), "cache"))
+    r = subprocess.run(["go", "build", "-o", out, "."], cwd=LOGFMT_CHECK_SRC, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    if r.returncode != 0:
+        raise Fail("building tests/logfmt_check failed:\n%s" % r.stdout.decode())
+    _logfmt_check_bin = out
+    return out, None
+
+
+def logfmt_decode_go(lines):
+    """Decode each record (bytes or str) with go-logfmt: a list with, per
+    line, [(key bytes, value bytes)] or an error string."""
+    import json
+    binpath, why = logfmt_checker()
+    if binpath is None:
+        raise Fail(why)
+    data = b"".join((l.encode() if isinstance(l, str) else l) + b"\n" for l in lines)
+    r = subprocess.run([binpath], input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    if r.returncode != 0:
+        raise Fail("logfmt_check: %s" % r.stderr.decode())
+    out = []
+    for ln in r.stdout.decode().splitlines():
+        d = json.loads(ln)
+        if "error" in d:
+            out.append(d["error"])
+        else:
+            out.append([(bytes.fromhex(k), bytes.fromhex(v)) for k, v in d["pairs"]])
+    if len(out) != len(lines):
+        raise Fail("logfmt_check: %d results for %d records" % (len(out), len(lines)))
+    return out
 
 
 def parse_journal_native(data):

@@ -189,7 +189,7 @@ def query_records(text, src, verdict):
 
 
 def summaries(text, source):
-    return [r for r in records(text, "refusal_summary") if r.get("source") == source]
+    return [r for r in records(text, "refusal_summary") if r.get("src") == source]
 
 
 def accounted(d, mark, srcs, sources, kind, verdict, expected):
@@ -203,7 +203,8 @@ def accounted(d, mark, srcs, sources, kind, verdict, expected):
         full = [r for s in srcs for r in query_records(t, s, verdict)]
         sums = [r for s in sources for r in summaries(t, s)]
         state["full"], state["sums"] = full, sums
-        state["n"] = len(full) + sum(int(r.get(kind, 0)) for r in sums)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        state["n"] = len(full) + sum(int(r[k]) for r in sums for k in kinds)
         return state["n"] >= expected
     try:
         wait_until(done, SUMMARY_TIMEOUT, "summaries", step=0.25)
@@ -212,7 +213,7 @@ def accounted(d, mark, srcs, sources, kind, verdict, expected):
     check(state["n"] == expected,
           "%s: %d full %s records + %s=%s in refusal_summary for %s = %d refusals"
           % (scenario[0], len(state["full"]), verdict, kind,
-             "+".join(r.get(kind, "?") for r in state["sums"]) or "0",
+             "+".join(str(r) for r in state["sums"]) or "0",
              ",".join(sources), expected) +
           ("" if state["n"] == expected else " (got %d)" % state["n"]))
     return state["full"], state["sums"]
@@ -314,10 +315,10 @@ def scenario_a(d, srv, cli1, cli2, cli3):
     first_full = next((i for i, x in enumerate(lines) if "src=%s " % FLOOD4 in x and
                        "verdict=rate_limited" in x), None)
     first_sum = next((i for i, x in enumerate(lines) if
-                      "event=refusal_summary source=%s/32 " % FLOOD4 in x), None)
+                      "event=refusal_summary src=%s/32 " % FLOOD4 in x), None)
     check(len(sums) >= 1 and int(sums[0].get("rate_limited", 0)) > 0 and
           first_full is not None and first_sum is not None and first_sum > first_full,
-          "a: then refusal_summary source=%s/32 rate_limited=N>0 (%r)" % (FLOOD4, sums[:2]))
+          "a: then refusal_summary src=%s/32 rate_limited=N>0 (%r)" % (FLOOD4, sums[:2]))
     check(all(r.get("conn_limit") == "0" for r in sums),
           "a: the flood's summaries count no conn_limit")
     check(not query_records(t, POLITE4, "rate_limited") and
@@ -468,7 +469,15 @@ def scenario_f(d, srv, cli1, cli2, cli3):
     full = [r for r in records(t, "query") if r.get("src") == NOISE4]
     check(len(full) == 1, "f: one full record for the first noisy request from %s (%d)"
           % (NOISE4, len(full)))
-    accounted(d, mark, [], [NOISE4 + "/32"], "other", "-", NOISE_COUNT - 1)
+    # One count per verdict in the summaries: garbage is malformed, DUMP,
+    # KILL and ALIVE2 from a remote peer are not_local.
+    accounted(d, mark, [], [NOISE4 + "/32"], ("malformed", "not_local"), "-",
+              NOISE_COUNT - 1)
+    sums = summaries(d.logtext()[mark:], NOISE4 + "/32")
+    check(sum(int(r["malformed"]) for r in sums) > 0 and
+          sum(int(r["not_local"]) for r in sums) > 0 and
+          not any("other" in r for r in sums),
+          "f: the summaries count malformed and not_local apart (%r)" % sums[:2])
     check(d.alive(), "f: the daemon is still running")
     served(cli2, POLITE4)
 

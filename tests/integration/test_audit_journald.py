@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
 from epmdtest import (Fail, alive2_body, audit_fields, audit_line,  # noqa: E402
                       audit_severity, check, frame, parse_journal_native, parse_logfmt,
-                      recv_upto, sock_ends)
+                      recv_upto, sock_ends, split_ts)
 
 BOUND = 10.0
 IDENT = "epmd_secure"
@@ -130,8 +130,13 @@ class Run:
         check("MESSAGE" in d, "%s: no MESSAGE" % what)
         try:
             parse_logfmt(d["MESSAGE"])
+            ts, rest = split_ts(d["MESSAGE"])
         except ValueError as e:
             raise Fail("%s: MESSAGE is not one logfmt record: %s" % (what, e))
+        # EPMD_TS repeats the record's own ts= for journalctl's field filters.
+        check(d.pop("EPMD_TS", None) == d["MESSAGE"][3:3 + 27],
+              "%s: EPMD_TS does not repeat the ts= of %r" % (what, d["MESSAGE"]))
+        d["MESSAGE"] = rest
         return d
 
     def expect_query(self, what, src, dst, req, verdict, **kw):
@@ -262,7 +267,9 @@ class Run:
         check([k for k, _ in pairs] == ["event", "error"] and
               d["MESSAGE"].startswith('event=reload_error error="') and
               "%s:%d:" % (epmdtest.audit_escape(acl), len(ACL) + 1) in pairs[1][1] and
-              "bogus\\x22word" in pairs[1][1],
+              'bogus\\"word' in pairs[1][1] and
+              dict(epmdtest.logfmt_decode_go([d["MESSAGE"]])[0]).get(b"error", b"")
+              .find(b'unknown keyword "bogus"word"') > 0,
               "reload_error: MESSAGE %r should quote the error, with the file:line "
               "and the '\"' escaped" % d["MESSAGE"])
         self.expect_event("the failed reload record", "reload", epmdtest.SEV_WARNING,

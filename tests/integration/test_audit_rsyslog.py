@@ -22,7 +22,15 @@ daemon let through would show as a broken line. epmd_secure runs with
    `event=log_dropped dropped=N` with N the excess exactly, then the records
    of later queries; the next counters record shows log_dropped=N.
 3. Throughout, every line of out.log parses as one record, and no record
-   has a field a peer forged through a node name.
+   has a field a peer forged through a node name. Every record starts with
+   ts=, within 50 ms of the query it records (the window from sending the
+   query to reading its reply), also for the records that waited in the
+   queue while rsyslogd was down.
+4. Every record is decoded by go-logfmt (tests/logfmt_check, Debian's
+   golang-github-go-logfmt-logfmt-dev) and by Python's JSON-string decoding:
+   the decoded node is the exact bytes sent, for names with '"', '\\', '=',
+   spaces, UTF-8, every control class (C0, DEL, C1, U+2028/9) and bytes
+   that are not UTF-8 (node_hex).
 
 Exit: 0 pass, 77 skip, 1 fail. Logs are kept on failure (path on stderr).
 """
@@ -39,7 +47,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import epmdtest  # noqa: E402
 from epmdtest import (Fail, alive2_body, audit_line, audit_severity, check,  # noqa: E402
-                      frame, parse_logfmt, recv_upto, sock_ends, wait_until)
+                      frame, logfmt_decode_go, logfmt_unquote, parse_logfmt, recv_upto,
+                      sock_ends, split_ts, wait_until)
 
 RSYSLOGD = os.environ.get("RSYSLOGD", "/usr/sbin/rsyslogd")
 BOUND = 10.0            # upper bound for one query, one start, one wait
@@ -58,6 +67,15 @@ ACL = [
 ]
 RULE_V4, RULE_V6_NAMES, RULE_V6_SECRET, RULE_V6_PORT = 2, 3, 4, 5
 POLL = 0.02             # polling step of every wait
+TS_SLACK = 0.05         # a record's ts= may be this far outside its query's window
+# Lookup names that stress the escaping: every control class, quotes,
+# backslashes, '=', spaces, UTF-8, and bytes that are not UTF-8.
+HOSTILE = [b'q"uo\\te', b"back\\slash\\", b"a=b c=d", b"sp ace",
+           "n\u00f6de-\u20ac-\U0001f407".encode(),
+           bytes(range(0x01, 0x20)) + b"\x7f",
+           "c1\u0080\u0085\u009f".encode(), "ls\u2028ps\u2029".encode(),
+           b"latin1-\xf6\xe9", b"\xc3", b"\xed\xa0\x80surrogate", b"\xff\xfe",
+           b'x" src=198.51.100.9 verdict=denied', b"x src=198.51.100.9 verdict=denied"]
 
 
 def dgram_listening(path):
@@ -151,15 +169,22 @@ class Run:
         self.exp = []           # expected records: dict(req, verdict, sev, text)
         self.regs = []
         self.uncounted = []     # (req, verdict) of queries whose record was dropped
+        self.window = None      # (wall time before, after) the last query
+        self.checked = 0        # records already decoded by go-logfmt
 
     # -- expectations ----------------------------------------------------
 
-    def expect(self, src, dst, req, verdict, **kw):
+    def expect(self, src, dst, req, verdict, window=None, **kw):
+        node = kw.get("node")
+        if isinstance(node, str):
+            node = node.encode()
         self.exp.append({"req": req, "verdict": verdict, "sev": audit_severity(verdict),
-                         "text": audit_line(src, dst, req, verdict, **kw)})
+                         "text": audit_line(src, dst, req, verdict, **kw),
+                         "window": window or self.window, "node": node})
 
     def expect_event(self, sev, text):
-        self.exp.append({"req": None, "verdict": None, "sev": sev, "text": text})
+        self.exp.append({"req": None, "verdict": None, "sev": sev, "text": text,
+                         "window": None, "node": None})
 
     def counters_text(self, conns, nodes, dropped):
         counts = {}
@@ -204,33 +229,91 @@ class Run:
             check(dict(parse_logfmt(msg)).get("src") != "6.6.6.6",
                   "%s: a forged record got through" % where)
         i, pri, fac, sev, app, procid, msg = got[0]
-        check(msg.startswith("event=start ") and SEVERITY[sev] == epmdtest.SEV_INFO,
+        check(split_ts(msg)[1].startswith("event=start ") and
+              SEVERITY[sev] == epmdtest.SEV_INFO,
               "first record should be event=start at info, got %s %r" % (sev, msg))
         for e, (i, pri, fac, sev, app, procid, msg) in zip(want, got[1:]):
-            check(msg == e["text"], "out.log line %d:\n  expected %s\n  seen     %s"
-                  % (i, e["text"], msg))
+            try:
+                ts, rest = split_ts(msg)
+            except ValueError as err:
+                raise Fail("out.log line %d: %s" % (i, err))
+            check(rest == e["text"], "out.log line %d:\n  expected %s\n  seen     %s"
+                  % (i, e["text"], rest))
             check(SEVERITY[sev] == e["sev"], "out.log line %d: severity %s, expected %d "
                   "for %s" % (i, sev, e["sev"], msg))
+            if e["window"] is not None:
+                t0, t1 = e["window"]
+                check(t0 - TS_SLACK <= ts <= t1 + TS_SLACK,
+                      "out.log line %d: ts %.6f is outside [%.6f, %.6f] +- %.0f ms of "
+                      "its query: %s" % (i, ts, t0, t1, TS_SLACK * 1000, msg))
+        self.decode_all(want, got)
         time.sleep(0.2)         # anything unexpected trailing?
         got = self.records()
         check(len(got) == len(want) + 1,
               "%s: out.log has %d records, expected exactly %d; extra: %r"
               % (what, len(got), len(want) + 1, [g[6] for g in got[len(want) + 1:]][:5]))
 
+    def decode_all(self, want, got):
+        """Decode the records not yet decoded with go-logfmt and with
+        Python; each must decode, and each node must be the bytes sent."""
+        new = list(zip(want, got[1:]))[self.checked:]
+        if not new:
+            return
+        with open(self.rs.out, "rb") as f:
+            raw = [l.split(b"\t", 5)[5] for l in f.read().split(b"\n")[:-1]]
+        raw = [m[1:] if m.startswith(b" ") else m for m in raw]
+        lines = [raw[i - 1] for _, (i, *_rest) in new]
+        decoded = logfmt_decode_go(lines)
+        for (e, (i, *_rest)), d in zip(new, decoded):
+            where = "out.log line %d (%r)" % (i, raw[i - 1])
+            check(not isinstance(d, str), "%s: go-logfmt rejects it: %s" % (where, d))
+            keys = [k for k, _ in d]
+            check(keys[0] == b"ts" and keys[1] == b"event",
+                  "%s: go-logfmt sees keys %r, not ts, event first" % (where, keys))
+            check(len(set(keys)) == len(keys), "%s: a key twice: %r" % (where, keys))
+            f = dict(d)
+            py = {k.encode(): logfmt_unquote(v).encode()
+                  for k, v in parse_logfmt(raw[i - 1].decode("utf-8"))}
+            check(py == f, "%s: Python decodes %r, go-logfmt %r" % (where, py, f))
+            if e["node"] is None:
+                check(b"node" not in f, "%s: a node field nobody sent" % where)
+                continue
+            sent = e["node"]
+            try:
+                sent.decode("utf-8")
+                check(f.get(b"node") == sent and b"node_hex" not in f,
+                      "%s: decoded node %r, sent %r" % (where, f.get(b"node"), sent))
+            except UnicodeDecodeError:
+                check(f.get(b"node_hex") == sent.hex().encode(),
+                      "%s: node_hex %r, sent %r" % (where, f.get(b"node_hex"), sent))
+                shown = logfmt_unquote(epmdtest._node_escape(sent)).encode()
+                check(f.get(b"node") == shown,
+                      "%s: node %r is not the U+FFFD form %r of %r"
+                      % (where, f.get(b"node"), shown, sent))
+            check(keys[-1] in (b"node", b"node_hex") and
+                  keys.index(b"node") >= len(keys) - 2,
+                  "%s: node is not the last field: %r" % (where, keys))
+        self.checked += len(new)
+
     # -- clients ---------------------------------------------------------
 
     def query(self, raw, addr="127.0.0.1"):
         """One connection: send raw (None: send nothing), read to close."""
-        return epmdtest.query_ends(self.daemon.port, raw, addr, BOUND)
+        t0 = time.time()
+        r = epmdtest.query_ends(self.daemon.port, raw, addr, BOUND)
+        self.window = (t0, time.time())
+        return r
 
     def register(self, name, port):
         s = epmdtest.connect(self.daemon.port, "127.0.0.1", BOUND)
         src, dst = sock_ends(s)
+        t0 = time.time()
         s.sendall(frame(alive2_body(name, port=port)))
         try:
             reply = recv_upto(s, 6)
         except socket.timeout:
             raise Fail("no ALIVE2 reply for %r within %.0fs" % (name, BOUND))
+        self.window = (t0, time.time())
         check(len(reply) == 6 and reply[:2] == b"v\x00",
               "registering %r: reply %r, expected v 0 creation" % (name, reply))
         creation = struct.unpack(">I", reply[2:])[0]
@@ -333,9 +416,11 @@ class Run:
         self.expect(src, dst, "ALIVE2", "timeout", reason="incomplete frame")
 
         self.verify("records before alpha's end")
+        t0 = time.time()
         alpha.close()
         self.regs.remove(alpha)
-        self.expect(asrc, adst, "ALIVE2_END", "ok", node="alpha", port=5001)
+        self.expect(asrc, adst, "ALIVE2_END", "ok", node="alpha", port=5001,
+                    window=(t0, t0 + BOUND))
         self.verify("the ALIVE2_END record")
 
         # Log injection: control characters in names never start a line.
@@ -352,6 +437,13 @@ class Run:
             r, src, dst = self.port2(name)
             check(r in (b"w\x01", b""), "PORT_PLEASE2 %r: reply %r" % (name, r))
             self.expect(src, dst, "PORT_PLEASE2", "not_found", node=name, rule=RULE_V4)
+        # STOP takes any bytes up to a NUL as the name (PORT_PLEASE2 and
+        # ALIVE2 refuse invalid UTF-8 before the name is logged).
+        for name in HOSTILE:
+            r, src, dst = self.query(frame(b"s" + name))
+            check(r == b"", "STOP %r on a strict daemon: reply %r" % (name, r))
+            self.expect(src, dst, "STOP", "refused", node=name,
+                        reason="no -relaxed_command_check")
         self.verify("the log-injection records")
 
         os.kill(self.daemon.proc.pid, signal.SIGUSR1)
@@ -372,13 +464,15 @@ class Run:
                 check(r[:2] == b"w\x00" and struct.unpack(">H", r[2:4])[0] == 5002,
                       "query %d with rsyslogd down: PORT_PLEASE2 beta: %r" % (i, r))
                 down.append((src, dst, "PORT_PLEASE2", "ok",
-                             dict(node="beta", port=5002, rule=RULE_V4)))
+                             dict(node="beta", port=5002, rule=RULE_V4,
+                                  window=self.window)))
             else:
                 r, src, dst = self.query(frame(b"n"))
                 check(r == struct.pack(">I", self.daemon.port) +
                       b"name beta at port 5002\n",
                       "query %d with rsyslogd down: NAMES: %r" % (i, r))
-                down.append((src, dst, "NAMES", "ok", dict(names=1, rule=RULE_V4)))
+                down.append((src, dst, "NAMES", "ok", dict(names=1, rule=RULE_V4,
+                                                          window=self.window)))
             worst = max(worst, time.monotonic() - q0)
         print("%d queries with rsyslogd down in %.1fs, slowest %.3fs"
               % (QUEUE + EXTRA, time.monotonic() - t0, worst), file=sys.stderr)
@@ -406,14 +500,17 @@ class Run:
 
         beta = self.regs.pop()
         src, dst = sock_ends(beta)
+        t0 = time.time()
         beta.close()
-        self.expect(src, dst, "ALIVE2_END", "ok", node="beta", port=5002)
+        self.expect(src, dst, "ALIVE2_END", "ok", node="beta", port=5002,
+                    window=(t0, t0 + BOUND))
         self.verify("beta's ALIVE2_END record")
         epmdtest.terminate_ok(self.daemon.proc, BOUND)
         self.expect_event(epmdtest.SEV_INFO, "event=stop signal=TERM")
         self.expect_event(epmdtest.SEV_INFO, "event=stopped status=0")
         self.verify("the whole of out.log")
-        print("out.log: %d records, all as expected" % (len(self.exp) + 1),
+        print("out.log: %d records, all as expected; %d decoded by go-logfmt and "
+              "Python, nodes byte-exact" % (len(self.exp) + 1, self.checked),
               file=sys.stderr)
 
     def cleanup(self):

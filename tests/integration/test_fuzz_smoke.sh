@@ -13,7 +13,7 @@ if ! make -s -C tests/fuzz OUT="$out" >"$out/build.log" 2>&1; then
 	echo "FAIL: the fuzz targets do not build"; cat "$out/build.log"; exit 1
 fi
 rc=0
-for t in wire util conf addr audit proto sockdiag owner; do
+for t in wire util conf addr audit proto sockdiag owner logfmt; do
 	mkdir -p "$out/corpus-$t" "$out/artifacts-$t"
 	cp tests/fuzz/seeds/"$t"/* "$out/corpus-$t/"
 	if timeout -k 5 $((secs + 60)) "$out/fuzz_$t" -max_total_time="$secs" \

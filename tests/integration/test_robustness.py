@@ -7,8 +7,9 @@ the log must not outlive its connection or break a record.
   never stays registered (NAMES ends up empty, the name registers again),
   and STOP for it in relaxed mode answers NOEXIST without harming the
   daemon (it once freed the connection and kept the name pointing at it).
-- A 255-character name of 4-byte characters: its audit record still ends
-  with the verdict and says the name was cut.
+- A 255-character name of 4-byte characters is logged whole, as UTF-8; a
+  255-character lookup of C1 controls (each escaped to 6 bytes) is cut in
+  its record, which says so and keeps its verdict.
 """
 import os
 import socket
@@ -108,20 +109,22 @@ def main():
         if reply[:2] != b"v\x00":
             fail("255 x U+10000 not registered: %r" % reply)
         s.close()
+        lookup = "\u0085" * 255
+        request(d.port, frame(b"z" + lookup.encode()))
         deadline = time.monotonic() + 5
-        recs = []
-        while time.monotonic() < deadline and len(recs) < 2:
-            recs = [l for l in d.logtext().splitlines()
-                    if "node_truncated=yes" in l and "event=query" in l]
+        whole = cut = []
+        while time.monotonic() < deadline and (len(whole) < 2 or not cut):
+            lines = [l for l in d.logtext().splitlines() if "event=query" in l]
+            whole = [l for l in lines if ' node="%s"' % name in l]
+            cut = [l for l in lines if "node_truncated=yes" in l]
             time.sleep(0.05)
-        if len(recs) < 2:
-            fail("no complete records for the long name: %r" % recs)
-        for l in recs:
-            if " verdict=ok" not in l or '\\xf0\\x90\\x80\\x80' not in l:
-                fail("long-name record lost its fields: %r" % l[-200:])
-            if len(l) > 2048:
-                fail("long-name record is %d bytes" % len(l))
-        print("ok   long names are cut in records, which keep their verdict")
+        if len(whole) < 2 or any("node_truncated" in l or " verdict=ok " not in l
+                                 for l in whole):
+            fail("the 255 x U+10000 name is not logged whole: %r" % [l[:200] for l in whole])
+        if len(cut) != 1 or " verdict=not_found " not in cut[0] or \
+                not cut[0].endswith("\\u0085" * 170 + '"') or len(cut[0]) > 2048:
+            fail("the long lookup's record is not cut as documented: %r" % cut)
+        print("ok   long names: UTF-8 logged whole, escaped ones cut, verdict kept")
     drop_privileges()
     print("PASS")
 

@@ -83,7 +83,7 @@ def main():
         check(rc == 0, "exit status %d (99: a Valgrind error)\n%s" % (rc, vg[-3000:]))
         check("ERROR SUMMARY: 0 errors" in vg, "Valgrind reports errors:\n" + vg[-3000:])
         for name in ("alpha", "beta"):
-            end = "req=ALIVE2_END node=%s verdict=ok" % name
+            end = "req=ALIVE2_END verdict=ok port=5000 node=%s\n" % name
             check(end in text, "no ALIVE2_END record for %s:\n%s" % (name, text[-2000:]))
             check(text.index(end) < text.index("event=stopped"),
                   "ALIVE2_END for %s after event=stopped" % name)

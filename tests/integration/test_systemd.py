@@ -732,7 +732,7 @@ def part_activation_dualstack(logdir, binary):
         check(port_please_record(port, "ds_raw", "127.0.0.1") == 5099,
               "PORT_PLEASE2 ds_raw from 127.0.0.1 (mapped) did not find port 5099")
         daemon_log(act, lambda t: re.search(r"src=(::ffff:)?127\.0\.0\.1 .*req=PORT_PLEASE2 "
-                                            r"node=ds_raw verdict=ok .*rule=1\b", t),
+                                            r"verdict=ok .*rule=1 node=ds_raw$", t, re.M),
                    "PORT_PLEASE2 from the mapped peer decided by rule 1 (allow 127.0.0.0/8)")
         raw = epmdtest.names(port, "::1")
         check(raw == b"", "NAMES from ::1 (deny ::/0) got %r, want no bytes" % raw)
@@ -833,7 +833,7 @@ def part_notify_plain(logdir, binary):
         # The port taken in between: the daemon leaves quietly, as stock does.
         poll(lambda: notify.snapshot() or d.proc.poll() is not None, START_TIMEOUT,
              "plain -port: READY=1 or exit", lambda: "; log:\n%s" % d.logtext())
-        if notify.snapshot() or "already in use" not in d.logtext():
+        if notify.snapshot() or "event=port_in_use" not in d.logtext():
             break
         d.stop()
 

@@ -67,8 +67,8 @@ test_audit_port2_ok(void **state)
 	(void)state;
 	audit_format_logfmt(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "event=query src=127.0.0.1 src_port=40000 "
-	    "dst=127.0.0.1 dst_port=4369 req=PORT_PLEASE2 node=foo "
-	    "verdict=ok port=4370 rule=7");
+	    "dst=127.0.0.1 dst_port=4369 req=PORT_PLEASE2 verdict=ok "
+	    "port=4370 rule=7 node=foo");
 	audit_format_journal(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "EPMD_EVENT=query\nEPMD_SRC_ADDR=127.0.0.1\n"
 	    "EPMD_SRC_PORT=40000\nEPMD_DST_ADDR=127.0.0.1\n"
@@ -97,8 +97,50 @@ test_audit_quoting_and_absent(void **state)
 	(void)state;
 	audit_format_logfmt(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "event=query src=10.1.2.3 src_port=1 dst=- "
-	    "dst_port=-1 req=ALIVE2 node=\"a b\\x22\\x0a\" verdict=invalid "
-	    "port=0 creation=99 names=0 reason=\"bad name\"");
+	    "dst_port=-1 req=ALIVE2 verdict=invalid port=0 creation=99 "
+	    "names=0 reason=\"bad name\" node=\"a b\\\"\\n\"");
+}
+
+/*
+ * A name that forges fields stays inside node, which comes after every
+ * field the daemon sets; UTF-8 passes as is; bytes that are not UTF-8
+ * become U+FFFD and node_hex gives them exactly.
+ */
+static void
+test_audit_peer_fields_last(void **state)
+{
+	static const char	 forged[] = "x src=198.51.100.9 verdict=denied";
+	static const char	 latin1[] = "n\xf6" "de\x01";
+	struct audit		 a = {
+		.req = AUDIT_REQ_PORT2,
+		.verdict = AUDIT_NOT_FOUND,
+		.node = forged,
+		.nodelen = sizeof(forged) - 1,
+		.port = -1,
+		.creation = -1,
+		.names = -1,
+		.rule = 2,
+	};
+	char			 buf[AUDIT_TEXT_MAX];
+
+	(void)state;
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "event=query src=- src_port=-1 dst=- "
+	    "dst_port=-1 req=PORT_PLEASE2 verdict=not_found rule=2 "
+	    "node=\"x src=198.51.100.9 verdict=denied\"");
+	a.node = "n\xc3\xb6" "de";
+	a.nodelen = 5;
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " rule=2 node=\"n\xc3\xb6" "de\""));
+	assert_null(strstr(buf, "node_hex"));
+	a.node = latin1;
+	a.nodelen = sizeof(latin1) - 1;
+	audit_format_logfmt(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " rule=2 node=\"n\xef\xbf\xbd" "de\\u0001\""
+	    " node_hex=6ef6646501"));
+	audit_format_journal(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nEPMD_NODE=n\xef\xbf\xbd" "de\\u0001\n"
+	    "EPMD_NODE_HEX=6ef6646501\n"));
 }
 
 /* A name whose escaped form is over 1 KB is cut and says so. */
@@ -119,10 +161,11 @@ test_audit_node_truncated(void **state)
 	(void)state;
 	memset(name, '\x01', sizeof(name));
 	audit_format_logfmt(&a, buf, sizeof(buf));
-	assert_non_null(strstr(buf, " node_truncated=yes verdict=not_found"));
-	/* 256 whole escapes of 4 bytes fit in 1024. */
-	assert_int_equal(strstr(buf, "\" node_truncated") -
-	    strstr(buf, "node=\"") - 6, 1024);
+	assert_non_null(strstr(buf, " verdict=not_found node_truncated=yes "
+	    "node=\""));
+	/* 170 whole escapes of 6 bytes fit in 1024. */
+	assert_int_equal(strlen(strstr(buf, "node=\"")) - 7, 1020);
+	assert_int_equal(buf[strlen(buf) - 1], '"');
 }
 
 /* A short buffer is cut, stays terminated, and the length says so. */
@@ -166,7 +209,13 @@ test_audit_vocabulary(void **state)
 	assert_int_equal(audit_summarised(AUDIT_DENIED, 0, &k), 0);
 	assert_int_equal(audit_summarised(AUDIT_TIMEOUT, 1, &k), 0);
 	assert_int_equal(audit_summarised(AUDIT_TIMEOUT, 0, &k), 1);
-	assert_int_equal(k, RL_KIND_NOISE);
+	assert_int_equal(k, RL_KIND_TIMEOUT);
+	assert_int_equal(audit_summarised(AUDIT_MALFORMED, 0, &k), 1);
+	assert_int_equal(k, RL_KIND_MALFORMED);
+	assert_int_equal(audit_summarised(AUDIT_NOT_LOCAL, 0, &k), 1);
+	assert_int_equal(k, RL_KIND_NOT_LOCAL);
+	assert_int_equal(audit_summarised(AUDIT_NO_REQUEST, 0, &k), 1);
+	assert_int_equal(k, RL_KIND_NO_REQUEST);
 	assert_int_equal(audit_summarised(AUDIT_RATE_LIMITED, 1, &k), 1);
 	assert_int_equal(k, RL_KIND_RATE);
 	assert_int_equal(audit_summarised(AUDIT_CONN_LIMIT, 0, &k), 1);
@@ -200,9 +249,9 @@ test_audit_uid_and_user(void **state)
 	(void)state;
 	audit_format_logfmt(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "event=query src=127.0.0.1 src_port=40000 "
-	    "dst=127.0.0.1 dst_port=4369 req=ALIVE2 node=rabbit "
-	    "verdict=not_owner port=25672 creation=99 rule=3 "
-	    "reason=\"register rule\" uid=1001 user=mallory");
+	    "dst=127.0.0.1 dst_port=4369 req=ALIVE2 verdict=not_owner "
+	    "port=25672 creation=99 rule=3 reason=\"register rule\" "
+	    "uid=1001 user=mallory node=rabbit");
 	audit_format_journal(&a, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "EPMD_VERDICT=not_owner\n"));
 	assert_non_null(strstr(buf, "EPMD_UID=1001\nEPMD_USER=mallory\n"));
@@ -233,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_audit_port2_ok),
 		cmocka_unit_test(test_audit_quoting_and_absent),
 		cmocka_unit_test(test_audit_node_truncated),
+		cmocka_unit_test(test_audit_peer_fields_last),
 		cmocka_unit_test(test_audit_short_buffer),
 		cmocka_unit_test(test_audit_vocabulary),
 		cmocka_unit_test(test_audit_uid_and_user),

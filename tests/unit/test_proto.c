@@ -317,8 +317,8 @@ test_proto_rate_limit_and_summary(void **state)
 	f->now.ms += 11000;
 	assert_int_equal(proto_summarise(f->p, f->now.ms, keep_line, NULL), 1);
 	assert_string_equal(summary, "event=refusal_summary "
-	    "source=10.1.1.1/32 rate_limited=1 conn_limit=0 other=0 "
-	    "seconds=11");
+	    "src=10.1.1.1/32 seconds=11 rate_limited=1 conn_limit=0 "
+	    "malformed=0 not_local=0 no_request=0 timeout=0");
 	fx_free(f);
 }
 
