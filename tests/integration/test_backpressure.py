@@ -36,6 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import epmdtest  # noqa: E402
 from epmdtest import (Daemon, Fail, check, frame, port_please, register,
                       recv_upto, wait_until)
 
@@ -208,7 +209,7 @@ def in_netns():
     tmp = tempfile.mkdtemp(prefix="epmd-bp-")
     conf = os.path.join(tmp, "epmd_secure.conf")
     with open(conf, "w") as f:
-        f.write(LIMITS)
+        f.write(LIMITS + epmdtest.SYNTHETIC_PORTS)
     os.chmod(conf, 0o600)
     try:
         short_write_and_slow_reader(conf)

@@ -101,7 +101,8 @@ def run(tmp, procs):
     with open(acl, "w") as f:
         f.write("allow 127.0.0.1\ndeny 127.0.0.2\n")
     with open(conf, "w") as f:
-        f.write("metrics_file %s\nmetrics_interval 1\n" % prom)
+        f.write("metrics_file %s\nmetrics_interval 1\n" % prom +
+                epmdtest.SYNTHETIC_PORTS)
     os.chmod(acl, 0o644)
     os.chmod(conf, 0o644)
     d = epmdtest.Daemon(args=["-d", "-config", conf, "-acl", acl], logdir=tmp)

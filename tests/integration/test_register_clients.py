@@ -30,6 +30,12 @@ import owners  # noqa: E402
 READY = 60.0
 
 
+def rmq_records(d):
+    """The daemon's ALIVE2 records for the RabbitMQ node (node is last)."""
+    return [ln for ln in d.logtext().splitlines()
+            if "req=ALIVE2 " in ln and ln.endswith(" node=rmqt")]
+
+
 def main():
     why = owners.have_root_tools()
     if why:
@@ -94,7 +100,7 @@ def main():
                                   ("iex", "i1", u[2]), ("ei", "c1", u[3]),
                                   ("python", "p1", u[4])):
                 rec = [ln for ln in d.logtext().splitlines()
-                       if "req=ALIVE2 node=%s verdict=ok" % n in ln]
+                       if "req=ALIVE2 verdict=ok" in ln and ln.endswith(" node=%s" % n)]
                 check(rec and (" uid=%d user=%s" % (users.uid(user), user)) in rec[0],
                       "%s: no ok record with its uid/user: %r" % (kind, rec))
             print("ok   every record names its user")
@@ -114,9 +120,9 @@ def main():
                 procs.append(p)
                 deadline = time.monotonic() + 180
                 while time.monotonic() < deadline and p.proc.poll() is None and \
-                        "req=ALIVE2 node=rmqt verdict" not in d.logtext():
+                        not rmq_records(d):
                     time.sleep(0.2)
-                rec = [ln for ln in d.logtext().splitlines() if "req=ALIVE2 node=rmqt " in ln]
+                rec = rmq_records(d)
                 check(rec and "verdict=ok" in rec[0] and " uid=%d" % users.uid(u[6]) in rec[0],
                       "RabbitMQ did not register: %r\n%s" % (rec, p.text()[-2000:]))
                 print("ok   RabbitMQ registered as its own user")
