@@ -124,12 +124,9 @@ seconds_of(const char *opt, const char *v)
 	return (unsigned)n;
 }
 
-/* The copy the listen addresses point into (the last list given). */
-static char	*address_copy;
-
-/* Split a comma- or space-separated address list into cfg. */
+/* Split a comma- or space-separated address list into c's listen. */
 static void
-addresses_of(struct server_config *cfg, const char *what, const char *list)
+addresses_of(struct conf *c, const char *what, const char *list)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
@@ -138,19 +135,20 @@ addresses_of(struct server_config *cfg, const char *what, const char *list)
 
 	if ((copy = strdup(list)) == NULL)
 		die("out of memory");
-	cfg->naddresses = 0;
+	/* A later list replaces an earlier one, and the file's. */
+	c->nlisten = 0;
 	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
 	    tok = strtok_r(NULL, ", \t", &save)) {
 		if (util_parse_address(tok, 0, &ss, &sslen, &errstr) == -1)
 			die("%s: \"%s\" %s", what, tok, errstr);
-		if (cfg->naddresses == SERVER_MAX_ADDRESSES)
+		if (c->nlisten == CONF_MAX_LISTEN)
 			die("%s: more than %d addresses", what,
-			    SERVER_MAX_ADDRESSES);
-		cfg->addresses[cfg->naddresses++] = tok;
+			    CONF_MAX_LISTEN);
+		if (strlen(tok) >= sizeof(c->listen[0]))
+			die("%s: \"%s\" is too long", what, tok);
+		memcpy(c->listen[c->nlisten++], tok, strlen(tok) + 1);
 	}
-	/* A later list replaces an earlier one: cfg points into the last. */
-	free(address_copy);
-	address_copy = copy;
+	free(copy);
 }
 
 /* Signals: the daemon's, handled in the event loop. */
@@ -350,7 +348,7 @@ check_only(const struct conf_errors *errs, int loaded)
  * -acl), whether a client command or -t is coming, and -h.
  */
 static void
-scan_files(int argc, char **argv, struct server_config *cfg, int *client,
+scan_files(int argc, char **argv, struct server_run *run, int *client,
     int *test)
 {
 	int	 i;
@@ -367,10 +365,10 @@ scan_files(int argc, char **argv, struct server_config *cfg, int *client,
 			fputs(usage_text, stdout);
 			exit(0);
 		} else if (strcmp(a, "-config") == 0) {
-			cfg->config_file = optarg_of(argc, argv, &i);
-			cfg->config_explicit = 1;
+			run->config_file = optarg_of(argc, argv, &i);
+			run->config_explicit = 1;
 		} else if (strcmp(a, "-acl") == 0)
-			cfg->acl_path = optarg_of(argc, argv, &i);
+			run->acl_path = optarg_of(argc, argv, &i);
 		else if (strcmp(a, "-t") == 0)
 			*test = 1;
 		else if (strcmp(a, "-names") == 0 || strcmp(a, "-started") == 0 ||
@@ -390,39 +388,40 @@ scan_files(int argc, char **argv, struct server_config *cfg, int *client,
 int
 main(int argc, char **argv)
 {
-	struct server_config	 cfg;
-	struct server_policy	 pol;
+	struct server_run	 run;
 	struct conf		 conf;
+	struct acl		*acl = NULL;
 	struct conf_errors	*errs;
 	struct server		*srv;
 	const char		*env, *errstr;
 	int			 i, debug = 0, daemonize = 0, status;
-	int			 client = 0, test = 0, loaded, fac;
+	int			 client = 0, test = 0, loaded, fac, builtin = 0;
 	struct log_config	 lc;
-	const char		*log_socket = NULL;
+	const struct server_policy *pol;
 	char			 listeners[512], quoted[4 * CONF_PATH_LEN + 1];
 	char			 status_line[128], why[1024];
 	enum server_bind_status	 st;
 	size_t			 k;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&pol, 0, sizeof(pol));
-	cfg.config_file = CONF_DEFAULT_FILE;
-	scan_files(argc, argv, &cfg, &client, &test);
+	memset(&run, 0, sizeof(run));
+	run.config_file = CONF_DEFAULT_FILE;
+	scan_files(argc, argv, &run, &client, &test);
 
 	/*
 	 * Precedence: command line > environment > configuration file >
-	 * built-in defaults. Client commands read the file only for its
-	 * port, and quietly do without a file they cannot read.
+	 * built-in defaults: the environment and the command line are
+	 * applied to the loaded conf itself, which the server then reads.
+	 * Client commands read the file only for its port, and quietly do
+	 * without a file they cannot read.
 	 */
 	if ((errs = calloc(1, sizeof(*errs))) == NULL)
 		die("out of memory");
-	loaded = conf_load(cfg.config_file, cfg.config_explicit, cfg.acl_path,
-	    &conf, client ? NULL : &pol.acl, &pol.builtin, errs) == 0;
+	loaded = conf_load(run.config_file, run.config_explicit, run.acl_path,
+	    &conf, client ? NULL : &acl, &builtin, errs) == 0;
 	if (test && !client) {
 		status = check_only(errs, loaded);
 		free(errs);
-		acl_free(pol.acl);
+		acl_free(acl);
 		return status;
 	}
 	if (!loaded && !client) {
@@ -434,35 +433,13 @@ main(int argc, char **argv)
 	free(errs);
 	if (!loaded)
 		conf_defaults(&conf);
-	snprintf(pol.file, sizeof(pol.file), "%s", cfg.acl_path != NULL ?
-	    cfg.acl_path : conf.acl_file);
-	pol.names_refusal = conf.names_refusal;
-	pol.port_refusal = conf.port_refusal;
-	pol.register_default = conf.register_default;
-	pol.check_port_owner = conf.check_port_owner;
-	pol.root_any_port = conf.root_any_port;
-	pol.dist_exposure = conf.dist_exposure;
-	if (!client) {
-		if ((pol.reg = malloc(sizeof(*pol.reg))) == NULL)
-			die("out of memory");
-		*pol.reg = conf.reg;
-	}
-	snprintf(cfg.state_file, sizeof(cfg.state_file), "%s",
-	    conf.state_file);
-	cfg.port = conf.port;
-	cfg.packet_timeout = conf.packet_timeout;
-	cfg.max_nodes = conf.max_nodes;
-	cfg.relaxed = conf.relaxed;
-	for (k = 0; k < conf.nlisten; k++)
-		cfg.addresses[cfg.naddresses++] = conf.listen[k];
-
 	if ((env = getenv("ERL_EPMD_PORT")) != NULL &&
-	    util_parse_port(env, &cfg.port, &errstr) == -1)
+	    util_parse_port(env, &conf.port, &errstr) == -1)
 		die("ERL_EPMD_PORT: \"%s\" %s", env, errstr);
 	if ((env = getenv("ERL_EPMD_ADDRESS")) != NULL)
-		addresses_of(&cfg, "ERL_EPMD_ADDRESS", env);
+		addresses_of(&conf, "ERL_EPMD_ADDRESS", env);
 	if (getenv("ERL_EPMD_RELAXED_COMMAND_CHECK") != NULL)
-		cfg.relaxed = 1;
+		conf.relaxed = 1;
 
 	for (i = 1; i < argc; i++) {
 		const char	*a = argv[i], *v;
@@ -472,26 +449,26 @@ main(int argc, char **argv)
 		else if (strcmp(a, "-daemon") == 0)
 			daemonize = 1;
 		else if (strcmp(a, "-relaxed_command_check") == 0)
-			cfg.relaxed = 1;
+			conf.relaxed = 1;
 		else if (strcmp(a, "-systemd") == 0)
-			cfg.systemd = 1;
+			run.systemd = 1;
 		else if (strcmp(a, "-port") == 0) {
 			v = optarg_of(argc, argv, &i);
-			if (util_parse_port(v, &cfg.port, &errstr) == -1)
+			if (util_parse_port(v, &conf.port, &errstr) == -1)
 				die("-port: \"%s\" %s", v, errstr);
 		} else if (strcmp(a, "-address") == 0)
-			addresses_of(&cfg, "-address",
+			addresses_of(&conf, "-address",
 			    optarg_of(argc, argv, &i));
 		else if (strcmp(a, "-packet_timeout") == 0) {
 			v = optarg_of(argc, argv, &i);
-			cfg.packet_timeout = seconds_of(a, v);
-			if (cfg.packet_timeout == 0)
+			conf.packet_timeout = seconds_of(a, v);
+			if (conf.packet_timeout == 0)
 				die("-packet_timeout: must be at least 1");
 		} else if (strcmp(a, "-delay_accept") == 0)
-			cfg.delay_accept = seconds_of(a,
+			run.delay_accept = seconds_of(a,
 			    optarg_of(argc, argv, &i));
 		else if (strcmp(a, "-delay_write") == 0)
-			cfg.delay_write = seconds_of(a,
+			run.delay_write = seconds_of(a,
 			    optarg_of(argc, argv, &i));
 		else if (strcmp(a, "-config") == 0 || strcmp(a, "-acl") == 0)
 			i++;	/* read in the first pass */
@@ -499,38 +476,39 @@ main(int argc, char **argv)
 			;
 		else if (strcmp(a, "-names") == 0) {
 			last_arg(argc, i, a);
-			return client_names(cfg.port, 0);
+			return client_names(conf.port, 0);
 		} else if (strcmp(a, "-started") == 0) {
 			last_arg(argc, i, a);
-			return client_names(cfg.port, 1);
+			return client_names(conf.port, 1);
 		} else if (strcmp(a, "-dump") == 0) {
 			last_arg(argc, i, a);
-			return client_dump(cfg.port);
+			return client_dump(conf.port);
 		} else if (strcmp(a, "-kill") == 0) {
 			last_arg(argc, i, a);
-			return client_kill(cfg.port);
+			return client_kill(conf.port);
 		} else if (strcmp(a, "-stop") == 0) {
 			v = optarg_of(argc, argv, &i);
 			last_arg(argc, i, a);
-			return client_stop(cfg.port, v);
+			return client_stop(conf.port, v);
 		} else if (strcmp(a, "-forget") == 0) {
 			v = optarg_of(argc, argv, &i);
 			last_arg(argc, i, a);
-			return client_forget(cfg.port, v);
+			return client_forget(conf.port, v);
 		}
 		else if (strcmp(a, "-log_socket") == 0) {
-			log_socket = optarg_of(argc, argv, &i);
-			if (log_socket[0] != '/' ||
-			    strlen(log_socket) >= CONF_SUN_PATH_LEN)
+			v = optarg_of(argc, argv, &i);
+			if (v[0] != '/' || strlen(v) >= CONF_SUN_PATH_LEN)
 				die("-log_socket: an absolute path under %zu "
 				    "bytes is expected", CONF_SUN_PATH_LEN);
+			snprintf(conf.log_socket, sizeof(conf.log_socket),
+			    "%s", v);
 		}
 		else
 			die("unknown option \"%s\" (see -h)", a);
 	}
 
 	/* As stock: -d keeps fewer freed names around. */
-	cfg.max_freed = debug ? REGISTRY_MAX_FREED_DEBUG : REGISTRY_MAX_FREED;
+	run.max_freed = debug ? REGISTRY_MAX_FREED_DEBUG : REGISTRY_MAX_FREED;
 	/* -d logs to stderr unless the file chose a target. */
 	memset(&lc, 0, sizeof(lc));
 	lc.debug = debug;
@@ -540,29 +518,22 @@ main(int argc, char **argv)
 	lc.target = (enum log_target)conf.log_target;
 	if (debug && !(conf.set & CONF_SET_LOG_TARGET))
 		lc.target = LOG_TARGET_STDERR;
-	if (log_socket != NULL)
-		lc.socket_path = log_socket;
-	else if (conf.set & CONF_SET_LOG_SOCKET)
+	if (conf.log_socket[0] != '\0')	/* the file's or -log_socket */
 		lc.socket_path = conf.log_socket;
 	/* Detached, stderr is /dev/null: -d alone does not send logs there. */
 	if (daemonize && lc.target == LOG_TARGET_STDERR &&
 	    !(conf.set & CONF_SET_LOG_TARGET))
 		lc.target = LOG_TARGET_SYSLOG;
 	log_init(&lc);
-	cfg.counters_interval = conf.counters_interval;
-	cfg.metrics_file = conf.metrics_file[0] != '\0' ? conf.metrics_file :
-	    NULL;
-	cfg.metrics_interval = conf.metrics_interval;
-	cfg.lim = conf.lim;
-	cfg.lim.max_connections = raise_nofile(cfg.lim.max_connections);
-	if (cfg.lim.loopback_reserved >= cfg.lim.max_connections)
-		cfg.lim.loopback_reserved = cfg.lim.max_connections / 4;
+	conf.lim.max_connections = raise_nofile(conf.lim.max_connections);
+	if (conf.lim.loopback_reserved >= conf.lim.max_connections)
+		conf.lim.loopback_reserved = conf.lim.max_connections / 4;
 	/* A lowered max_connections lowers the per-uid cap with it. */
-	if (cfg.lim.max_per_uid >= cfg.lim.max_connections)
-		cfg.lim.max_per_uid = cfg.lim.max_connections / 8 > 0 ?
-		    cfg.lim.max_connections / 8 : 1;
+	if (conf.lim.max_per_uid >= conf.lim.max_connections)
+		conf.lim.max_per_uid = conf.lim.max_connections / 8 > 0 ?
+		    conf.lim.max_connections / 8 : 1;
 
-	if ((srv = server_new(&cfg, &pol)) == NULL)
+	if ((srv = server_new(&conf, &run, acl, builtin)) == NULL)
 		fatalx("out of memory");
 	switch ((st = server_bind(srv, why, sizeof(why)))) {
 	case SERVER_BIND_OK:
@@ -577,12 +548,12 @@ main(int argc, char **argv)
 			server_free(srv);
 			return 0;
 		}
-		startup_failed(SERVER_BIND_IN_USE, cfg.port, why);
+		startup_failed(SERVER_BIND_IN_USE, conf.port, why);
 		server_free(srv);
 		return 1;
 	default:
 		/* Unlike stock (exit 0): see epmd_secure(8), START-UP. */
-		startup_failed(st, cfg.port, why);
+		startup_failed(st, conf.port, why);
 		server_free(srv);
 		return 1;
 	}
@@ -598,20 +569,20 @@ main(int argc, char **argv)
 		return 1;
 	}
 	k = server_listeners(srv, listeners, sizeof(listeners));
+	pol = server_policy(srv);
 	log_event(LOG_INFO, "event=start version=%s log_format=%d port=%u "
 	    "listeners=\"%s\" systemd_fds=%zu acl=\"%s\" rules=%zu",
 	    EPMD_SECURE_VERSION, LOG_FORMAT_VERSION,
-	    (unsigned)server_config(srv)->port, listeners, cfg.systemd ? k : 0,
-	    log_quote(quoted, sizeof(quoted), pol.builtin ? "(built-in)" :
-	    pol.file), acl_count(pol.acl));
+	    (unsigned)server_conf(srv)->port, listeners, run.systemd ? k : 0,
+	    log_quote(quoted, sizeof(quoted), pol->builtin ? "(built-in)" :
+	    pol->file), acl_count(pol->acl));
 	snprintf(status_line, sizeof(status_line), "serving port %u",
-	    (unsigned)server_config(srv)->port);
+	    (unsigned)server_conf(srv)->port);
 	systemd_notify_ready(status_line);
 	status = server_run(srv);
 	systemd_notify_stopping();
 	log_event(LOG_INFO, "event=stopped status=%d", status);
 	signals_stop();
 	server_free(srv);
-	free(address_copy);
 	return status;
 }

@@ -61,7 +61,9 @@ struct listener {
 };
 
 struct server {
-	struct server_config	 cfg;
+	/* As started (a copy); the reloadable keys are read from pol. */
+	struct conf		 conf;
+	struct server_run	 run;
 	struct server_policy	 pol;
 	struct event_base	*base;
 	struct proto		*proto;
@@ -88,16 +90,49 @@ struct server {
 static void	sd_failed(struct server *, const char *, const char *);
 static int	peer_uid(void *, struct proto_peer *);
 
-/* Allocate a server for a configuration and policy. */
+/*
+ * Fill a policy from a loaded configuration: its reloadable keys, the ACL
+ * (owned from now on) and a copy of the register lines. -1: no memory
+ * (pol->acl is set all the same).
+ */
+static int
+policy_of(struct server_policy *pol, const struct conf *c,
+    const char *acl_path, struct acl *acl, int builtin)
+{
+	pol->acl = acl;
+	pol->builtin = builtin;
+	snprintf(pol->file, sizeof(pol->file), "%s", acl_path != NULL ?
+	    acl_path : c->acl_file);
+	pol->names_refusal = c->names_refusal;
+	pol->port_refusal = c->port_refusal;
+	pol->register_default = c->register_default;
+	pol->check_port_owner = c->check_port_owner;
+	pol->root_any_port = c->root_any_port;
+	pol->dist_exposure = c->dist_exposure;
+	if ((pol->reg = malloc(sizeof(*pol->reg))) == NULL)
+		return -1;
+	*pol->reg = c->reg;
+	return 0;
+}
+
+/* Allocate a server for a configuration (copied) and its ACL (owned). */
 struct server *
-server_new(const struct server_config *cfg, const struct server_policy *pol)
+server_new(const struct conf *conf, const struct server_run *run,
+    struct acl *acl, int builtin)
 {
 	struct server	*s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		acl_free(acl);
 		return NULL;
-	s->cfg = *cfg;
-	s->pol = *pol;
+	}
+	s->conf = *conf;
+	s->run = *run;
+	if (policy_of(&s->pol, conf, run->acl_path, acl, builtin) == -1) {
+		acl_free(acl);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -112,7 +147,7 @@ listen_on(struct server *s, const char *addr)
 	char			 q[256];
 	int			 fd, on = 1, saved;
 
-	if (util_parse_address(addr, s->cfg.port, &ss, &sslen, &errstr) ==
+	if (util_parse_address(addr, s->conf.port, &ss, &sslen, &errstr) ==
 	    -1) {
 		log_event(LOG_WARNING, "event=listen_error addr=\"%s\" "
 		    "error=\"%s\"", log_quote(q, sizeof(q), addr), errstr);
@@ -170,7 +205,7 @@ systemd_bind(struct server *s)
 		 */
 		if (i == 0 && (ss.ss_family == AF_INET ||
 		    ss.ss_family == AF_INET6))
-			s->cfg.port = ntohs(ss.ss_family == AF_INET ?
+			s->conf.port = ntohs(ss.ss_family == AF_INET ?
 			    ((struct sockaddr_in *)(void *)&ss)->sin_port :
 			    ((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
 	}
@@ -194,11 +229,11 @@ held_by_us(struct server *s, const char **wanted, size_t nwanted,
 	size_t			 i, j;
 	int			 same = 1;
 
-	holder_find(s->cfg.port, &h);
+	holder_find(s->conf.port, &h);
 	holder_describe(&h, held, sizeof(held));
 	/* The same set of addresses, each bound exactly. */
 	for (i = 0; i < nwanted && same; i++) {
-		if (util_parse_address(wanted[i], s->cfg.port, &ss, &sslen,
+		if (util_parse_address(wanted[i], s->conf.port, &ss, &sslen,
 		    &errstr) == -1) {
 			same = 0;
 			break;
@@ -210,7 +245,7 @@ held_by_us(struct server *s, const char **wanted, size_t nwanted,
 	}
 	for (j = 0; j < h.n && same; j++) {
 		for (i = 0; i < nwanted; i++)
-			if (util_parse_address(wanted[i], s->cfg.port, &ss,
+			if (util_parse_address(wanted[i], s->conf.port, &ss,
 			    &sslen, &errstr) == 0 &&
 			    memcmp(&h.s[j].addr, &ss, sslen) == 0)
 				break;
@@ -219,11 +254,11 @@ held_by_us(struct server *s, const char **wanted, size_t nwanted,
 	if (same && holder_all_epmd_secure(&h)) {
 		snprintf(why, whylen, "port %u is already served by "
 		    "epmd_secure on the same addresses: %s",
-		    (unsigned)s->cfg.port, held);
+		    (unsigned)s->conf.port, held);
 		return 1;
 	}
 	snprintf(why, whylen, "port %u is already in use: %s",
-	    (unsigned)s->cfg.port, held);
+	    (unsigned)s->conf.port, held);
 	return 0;
 }
 
@@ -236,8 +271,8 @@ wildcard_configured(struct server *s, int family)
 	const char		*errstr;
 	size_t			 i;
 
-	for (i = 0; i < s->cfg.naddresses; i++) {
-		if (util_parse_address(s->cfg.addresses[i], 0, &ss, &sslen,
+	for (i = 0; i < s->conf.nlisten; i++) {
+		if (util_parse_address(s->conf.listen[i], 0, &ss, &sslen,
 		    &errstr) == -1 || ss.ss_family != family)
 			continue;
 		if (family == AF_INET ? ((struct sockaddr_in *)(void *)&ss)->
@@ -259,28 +294,28 @@ server_bind(struct server *s, char *why, size_t whylen)
 	char			 held[640];
 
 	snprintf(why, whylen, "no address to listen on");
-	if (s->cfg.systemd)
+	if (s->run.systemd)
 		return systemd_bind(s);
 	/*
 	 * Every configured address must bind: serving a subset would split
 	 * the registry (remote peers asking one epmd, local nodes
 	 * registering with another).
 	 */
-	for (i = 0; i < s->cfg.naddresses; i++) {
-		wanted[nwanted++] = s->cfg.addresses[i];
-		if (listen_on(s, s->cfg.addresses[i]) == 0)
+	for (i = 0; i < s->conf.nlisten; i++) {
+		wanted[nwanted++] = s->conf.listen[i];
+		if (listen_on(s, s->conf.listen[i]) == 0)
 			continue;
 		if (errno == EADDRINUSE) {
 			if (taken == NULL)
-				taken = s->cfg.addresses[i];
+				taken = s->conf.listen[i];
 			continue;
 		}
 		if (errno == EINVAL)
 			snprintf(why, whylen, "listen address \"%s\" is not "
-			    "a numeric address", s->cfg.addresses[i]);
+			    "a numeric address", s->conf.listen[i]);
 		else
 			snprintf(why, whylen, "cannot listen on %s port %u: "
-			    "%s", s->cfg.addresses[i], (unsigned)s->cfg.port,
+			    "%s", s->conf.listen[i], (unsigned)s->conf.port,
 			    strerror(errno));
 		return SERVER_BIND_FAILED;
 	}
@@ -298,7 +333,7 @@ server_bind(struct server *s, char *why, size_t whylen)
 		}
 		if (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL) {
 			log_debug("cannot listen on %s port %u: %s",
-			    loopback[i], (unsigned)s->cfg.port,
+			    loopback[i], (unsigned)s->conf.port,
 			    strerror(errno));
 			continue;
 		}
@@ -309,7 +344,7 @@ server_bind(struct server *s, char *why, size_t whylen)
 			continue;
 		}
 		snprintf(why, whylen, "cannot listen on %s port %u: %s",
-		    loopback[i], (unsigned)s->cfg.port, strerror(errno));
+		    loopback[i], (unsigned)s->conf.port, strerror(errno));
 		return SERVER_BIND_FAILED;
 	}
 	if (taken != NULL) {
@@ -408,7 +443,7 @@ admit(struct server *s, struct listener *l, int fd,
 	 * connection is attributed too, and the cap is exact.
 	 */
 	if (pp.local && s->sd != NULL && local.ss_family != AF_UNSPEC &&
-	    s->cc.nconns - s->cc.nremote >= s->cfg.lim.max_per_uid) {
+	    s->cc.nconns - s->cc.nremote >= s->conf.lim.max_per_uid) {
 		conn_attribute_all(&s->cc, peer_uid, s);
 		(void)peer_uid(s, &pp);
 	}
@@ -529,7 +564,7 @@ listener_addr(struct listener *l)
 static void
 metrics_write(struct server *s)
 {
-	if (log_metrics_write(s->cfg.metrics_file, s->cc.nconns,
+	if (log_metrics_write(s->conf.metrics_file, s->cc.nconns,
 	    registry_count(proto_registry(s->proto))) == -1) {
 		if (!s->metrics_failing)
 			log_event(LOG_WARNING, "event=metrics_error "
@@ -579,11 +614,11 @@ server_counters(struct server *s)
 
 	proto_uid_stats(s->proto, &st);
 	snprintf(extra, sizeof(extra), "max_connections_per_uid=%zu "
-	    "local_uids=%zu uid_cap_refused=%llu", s->cfg.lim.max_per_uid,
+	    "local_uids=%zu uid_cap_refused=%llu", s->conf.lim.max_per_uid,
 	    st.uids, st.refused);
 	log_counters(s->cc.nconns, registry_count(proto_registry(s->proto)),
 	    extra);
-	if (s->cfg.metrics_file != NULL)
+	if (s->conf.metrics_file[0] != '\0')
 		metrics_write(s);
 }
 
@@ -667,14 +702,14 @@ sticky_load(struct server *s)
 {
 	char	 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
 
-	if (s->cfg.state_file[0] == '\0')
+	if (s->conf.state_file[0] == '\0')
 		return;
-	switch (owner_state_load(s->cfg.state_file, proto_sticky(s->proto),
+	switch (owner_state_load(s->conf.state_file, proto_sticky(s->proto),
 	    err, sizeof(err))) {
 	case OWNER_LOAD_OK:
 		log_info("sticky owners: %zu names from %s",
 		    owner_sticky_count(proto_sticky(s->proto)),
-		    s->cfg.state_file);
+		    s->conf.state_file);
 		break;
 	case OWNER_LOAD_MISSING:
 		break;
@@ -692,9 +727,9 @@ sticky_save(void *arg)
 	struct server	*s = arg;
 	char		 err[CONF_PATH_LEN + 160], q[4 * sizeof(err) + 1];
 
-	if (s->cfg.state_file[0] == '\0')
+	if (s->conf.state_file[0] == '\0')
 		return;
-	if (owner_state_save(s->cfg.state_file, proto_sticky(s->proto), err,
+	if (owner_state_save(s->conf.state_file, proto_sticky(s->proto), err,
 	    sizeof(err)) == -1)
 		log_event(LOG_WARNING, "event=state_file_error error=\"%s\"",
 		    log_quote(q, sizeof(q), err));
@@ -751,8 +786,8 @@ server_start(struct server *s)
 		log_warnx("cannot set up the accept back-off timer");
 		return -1;
 	}
-	if (s->cfg.metrics_file != NULL) {
-		struct timeval tv = { (time_t)s->cfg.metrics_interval, 0 };
+	if (s->conf.metrics_file[0] != '\0') {
+		struct timeval tv = { (time_t)s->conf.metrics_interval, 0 };
 
 		if (tv.tv_sec == 0)
 			tv.tv_sec = 1;
@@ -762,8 +797,8 @@ server_start(struct server *s)
 			return -1;
 		}
 	}
-	if (s->cfg.counters_interval > 0) {
-		struct timeval tv = { (time_t)s->cfg.counters_interval, 0 };
+	if (s->conf.counters_interval > 0) {
+		struct timeval tv = { (time_t)s->conf.counters_interval, 0 };
 
 		if ((s->counters = event_new(s->base, -1, EV_PERSIST,
 		    counters_cb, s)) == NULL || event_add(s->counters, &tv)) {
@@ -775,12 +810,12 @@ server_start(struct server *s)
 		seed = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
 	{
 		const struct proto_config pc = {
-			.port = s->cfg.port,
-			.relaxed = s->cfg.relaxed,
-			.max_nodes = s->cfg.max_nodes,
-			.max_freed = s->cfg.max_freed,
+			.port = s->conf.port,
+			.relaxed = s->conf.relaxed,
+			.max_nodes = s->conf.max_nodes,
+			.max_freed = s->run.max_freed,
 			.seed = seed,
-			.lim = s->cfg.lim,
+			.lim = s->conf.lim,
 		};
 
 		if ((s->proto = proto_new(&pc)) == NULL) {
@@ -810,15 +845,15 @@ server_start(struct server *s)
 	s->cc.sticky_arg = s;
 	s->cc.base = s->base;
 	s->cc.proto = s->proto;
-	s->cc.packet_timeout = s->cfg.packet_timeout;
-	s->cc.first_byte_timeout = s->cfg.lim.first_byte_timeout;
-	s->cc.delay_accept = s->cfg.delay_accept;
-	s->cc.delay_write = s->cfg.delay_write;
+	s->cc.packet_timeout = s->conf.packet_timeout;
+	s->cc.first_byte_timeout = s->conf.lim.first_byte_timeout;
+	s->cc.delay_accept = s->run.delay_accept;
+	s->cc.delay_write = s->run.delay_write;
 	s->cc.reply_budget = SERVER_REPLY_BUDGET;
 	s->cc.stop = conn_stop;
 	s->cc.stop_arg = s;
 	{
-		struct timeval tv = { (time_t)s->cfg.lim.summary_interval, 0 };
+		struct timeval tv = { (time_t)s->conf.lim.summary_interval, 0 };
 
 		if ((s->summary = event_new(s->base, -1, EV_PERSIST,
 		    summary_cb, s)) == NULL || event_add(s->summary, &tv)) {
@@ -841,7 +876,7 @@ server_start(struct server *s)
 		return -1;
 	}
 	/* The file exists from the start, zeros included. */
-	if (s->cfg.metrics_file != NULL)
+	if (s->conf.metrics_file[0] != '\0')
 		metrics_write(s);
 	return 0;
 }
@@ -926,10 +961,17 @@ server_base(struct server *s)
 }
 
 /* The configuration in use. */
-const struct server_config *
-server_config(struct server *s)
+const struct conf *
+server_conf(struct server *s)
 {
-	return &s->cfg;
+	return &s->conf;
+}
+
+/* The policy in use. */
+const struct server_policy *
+server_policy(struct server *s)
+{
+	return &s->pol;
 }
 
 /* Hand the current policy to the engine. */
@@ -989,8 +1031,8 @@ reload_run(void *arg)
 	struct server	*s = r->s;
 	ssize_t		 n;
 
-	r->rc = conf_load(s->cfg.config_file, s->cfg.config_explicit,
-	    s->cfg.acl_path, &r->c, &r->np.acl, &r->np.builtin, &r->errs);
+	r->rc = conf_load(s->run.config_file, s->run.config_explicit,
+	    s->run.acl_path, &r->c, &r->np.acl, &r->np.builtin, &r->errs);
 	do
 		n = write(r->pipe[1], "", 1);
 	while (n == -1 && errno == EINTR);
@@ -1040,22 +1082,14 @@ reload_finish(struct server *s, struct reload *r)
 	for (i = 0; i < r->errs.n; i++)	/* warnings only: it loaded */
 		log_event(LOG_WARNING, "event=reload_warning warning=\"%s\"",
 		    log_quote(q, sizeof(q), r->errs.msg[i]));
-	np->names_refusal = r->c.names_refusal;
-	np->port_refusal = r->c.port_refusal;
-	np->register_default = r->c.register_default;
-	np->check_port_owner = r->c.check_port_owner;
-	np->root_any_port = r->c.root_any_port;
-	np->dist_exposure = r->c.dist_exposure;
-	if ((np->reg = malloc(sizeof(*np->reg))) == NULL) {
+	if (policy_of(np, &r->c, s->run.acl_path, np->acl, np->builtin) ==
+	    -1) {
 		log_warnx("reload: out of memory; keeping the current policy");
 		acl_free(np->acl);
 		np->acl = NULL;
 		systemd_notify_ready("reload failed: out of memory");
 		return;
 	}
-	*np->reg = r->c.reg;
-	snprintf(np->file, sizeof(np->file), "%s", s->cfg.acl_path != NULL ?
-	    s->cfg.acl_path : r->c.acl_file);
 	policy_describe(&s->pol, was, sizeof(was));
 	policy_describe(np, now, sizeof(now));
 	log_event(LOG_INFO, "event=reload result=ok rules_before=%zu "
@@ -1071,7 +1105,7 @@ reload_finish(struct server *s, struct reload *r)
 	policy_apply(s);
 	/* A large ACL replaced by a small one: give the memory back. */
 	malloc_trim(0);
-	if ((r->c.set & CONF_SET_PORT) && r->c.port != s->cfg.port)
+	if ((r->c.set & CONF_SET_PORT) && r->c.port != s->conf.port)
 		log_event(LOG_WARNING, "event=reload_ignored key=port "
 		    "reason=\"read at start only\"");
 	if (r->c.set & CONF_SET_LISTEN)

@@ -13,32 +13,23 @@
 #include "acl.h"
 #include "conf.h"
 
-#define SERVER_MAX_ADDRESSES	32
+#define SERVER_MAX_ADDRESSES	CONF_MAX_LISTEN
 
 struct event_base;
 
-struct server_config {
-	uint16_t	 port;
-	/* Extra listen addresses; loopback is always added. */
-	const char	*addresses[SERVER_MAX_ADDRESSES];
-	size_t		 naddresses;
-	unsigned	 packet_timeout;	/* seconds from accept */
+/*
+ * What the server needs that is not a configuration key: command-line
+ * test aids, systemd socket activation, and where the files come from
+ * for SIGHUP. The strings are borrowed (argv): they outlive the server.
+ */
+struct server_run {
+	int		 systemd;		/* -systemd: sockets from systemd */
 	unsigned	 delay_accept;		/* seconds, test aid */
 	unsigned	 delay_write;		/* seconds, test aid */
-	int		 relaxed;		/* -relaxed_command_check */
-	int		 systemd;		/* sockets from systemd */
-	size_t		 max_nodes;
-	size_t		 max_freed;
-	/* Where the policy comes from, for SIGHUP. */
+	size_t		 max_freed;		/* freed names kept (-d: fewer) */
 	const char	*config_file;
 	int		 config_explicit;	/* -config given */
 	const char	*acl_path;		/* -acl, or NULL */
-	unsigned	 counters_interval;	/* seconds, 0 off */
-	const char	*metrics_file;		/* NULL: none */
-	unsigned	 metrics_interval;	/* seconds */
-	struct conf_limits lim;		/* see epmd_secure.conf(5) */
-	/* Sticky owners' state file ("" none: kept in memory only). */
-	char		 state_file[CONF_PATH_LEN];
 };
 
 /* The part of the configuration a reload may change. */
@@ -66,9 +57,14 @@ enum server_bind_status {
 
 struct server;
 
-/* Allocate a server for cfg (copied); it takes ownership of pol->acl. */
-struct server *server_new(const struct server_config *cfg,
-    const struct server_policy *pol);
+/*
+ * Allocate a server for the configuration as loaded and overridden by the
+ * command line and environment. The server keeps its own copy of conf and
+ * run (conf may go away after this), and builds its policy from conf; it
+ * takes ownership of acl (builtin: the built-in policy), freed on failure.
+ */
+struct server *server_new(const struct conf *conf,
+    const struct server_run *run, struct acl *acl, int builtin);
 
 /*
  * Open the listening sockets (before any fork: no event base yet): every
@@ -91,9 +87,14 @@ void server_free(struct server *);
 /* Describe the listening sockets ("addr:port ..."); returns their count. */
 size_t server_listeners(struct server *, char *buf, size_t len);
 
-/* The event base (for the signal events main sets up), and the config. */
+/* The event base (for the signal events main sets up). */
 struct event_base *server_base(struct server *);
-const struct server_config *server_config(struct server *);
+
+/* The configuration in use (its port is systemd's socket's, if any). */
+const struct conf *server_conf(struct server *);
+
+/* The policy in use. */
+const struct server_policy *server_policy(struct server *);
 
 /* Write the counters record (SIGUSR1, the periodic interval). */
 void server_counters(struct server *);
