@@ -2334,6 +2334,174 @@ test_conf_load_start_checks(void **state)
 	free(e);
 }
 
+/* 1 if some recorded message contains needle (else list them). */
+static int
+has_msg_part(const struct conf_errors *e, const char *needle)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		if (strstr(e->msg[i], needle) != NULL)
+			return 1;
+	for (i = 0; i < e->n; i++)
+		print_error("have: %s\n", e->msg[i]);
+	return 0;
+}
+
+/* Write a file of mode 0644 (the loaders refuse group/other-writable). */
+static void
+write_mode_0644(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+}
+
+/* Values of the right type but outside what the key allows. */
+static void
+test_conf_word_values_refused(void **state)
+{
+	struct conf		 c;
+	struct conf_errors	*e = errs_new();
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_not_equal(parse_conf("log_facility nosuch\n", &c, e), 0);
+	assert_true(has_msg_part(e, "t.conf:1: error: log_facility: \"nosuch\" "
+	    "is not a known facility"));
+	free(e);
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_not_equal(parse_conf("log_ident a/b\n", &c, e), 0);
+	assert_true(has_msg_part(e, "t.conf:1: error: log_ident: letters, digits"));
+	free(e);
+}
+
+/*
+ * The file edges: a file over the size limit, includes that name nothing
+ * or a path too long, a log_socket that is not a socket. Each is an error
+ * with the file and line that named it, and the load fails.
+ */
+static void
+test_conf_file_edges(void **state)
+{
+	char			 dir[] = "/tmp/test_conf.XXXXXX";
+	char			 big[64], conf[64], acl[64], text[2048];
+	char			*buf = NULL, *longinc;
+	size_t			 len;
+	struct conf		 c;
+	struct acl		*a = NULL;
+	struct conf_errors	*e = errs_new();
+	int			 fd, builtin = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big", dir);
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, CONF_MAX_FILE + 1), 0);
+	close(fd);
+	assert_int_equal(conf_read_file(big, &buf, &len, e), CONF_READ_ERROR);
+	assert_null(buf);
+	assert_true(has_msg_part(e, "larger than"));
+	free(e);
+
+	/* An include that names no file, and one whose path is too long. */
+	longinc = malloc(CONF_PATH_LEN + 16);
+	assert_non_null(longinc);
+	memset(longinc, 'a', CONF_PATH_LEN + 8);
+	longinc[CONF_PATH_LEN + 8] = '\0';
+	snprintf(acl, sizeof(acl), "%s/acl", dir);
+	snprintf(text, sizeof(text), "allow 127.0.0.0/8\nallow ::1\n"
+	    "include nothere.acl\ninclude %s\n", longinc);
+	free(longinc);
+	write_mode_0644(acl, text);
+	snprintf(conf, sizeof(conf), "%s/epmd_secure.conf", dir);
+	snprintf(text, sizeof(text), "acl_file %s\nlog_target syslog\n"
+	    "log_socket %s\n", acl, acl);
+	write_mode_0644(conf, text);
+	e = errs_new();
+	assert_int_equal(conf_load(conf, 1, NULL, &c, &a, &builtin, e), -1);
+	assert_null(a);
+	snprintf(text, sizeof(text), "%s:3: error: include: %s/nothere.acl: "
+	    "no such file", acl, dir);
+	assert_true(has_msg_part(e, text));
+	snprintf(text, sizeof(text), "%s:4: error: include: path too long",
+	    acl);
+	assert_true(has_msg_part(e, text));
+	snprintf(text, sizeof(text), "%s:3: error: log_socket: %s is not a "
+	    "socket", conf, acl);
+	assert_true(has_msg_part(e, text));
+	free(e);
+
+	unlink(big);
+	unlink(acl);
+	unlink(conf);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * Includes at scale and across files: a rule in a fragment that a rule of
+ * the including file shadows is reported on the fragment's own line and
+ * names the other file; more than CONF_MAX_INCLUDED fragments is an error.
+ */
+static void
+test_conf_include_shadow_and_limit(void **state)
+{
+	char			 dir[] = "/tmp/test_conf_inc.XXXXXX";
+	char			 acl[64], frag[96], text[512];
+	struct conf		 c;
+	struct acl		*a = NULL;
+	struct conf_errors	*e;
+	int			 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(frag, sizeof(frag), "%s/d", dir);
+	assert_int_equal(mkdir(frag, 0755), 0);
+	snprintf(acl, sizeof(acl), "%s/acl", dir);
+	write_mode_0644(acl, "allow 127.0.0.0/8\nallow ::1\ninclude d/*.acl\n");
+	snprintf(frag, sizeof(frag), "%s/d/a.acl", dir);
+	write_mode_0644(frag, "# fragment\ndeny 127.0.0.1\n");
+	e = errs_new();
+	conf_defaults(&c);
+	snprintf(c.acl_file, sizeof(c.acl_file), "%s", acl);
+	assert_int_equal(conf_load("/nonexistent/epmd_secure.conf", 0, acl, &c,
+	    &a, &i, e), 0);
+	assert_non_null(a);
+	acl_free(a);
+	a = NULL;
+	snprintf(text, sizeof(text), "%s:2: warning: this deny never "
+	    "applies: %s:1 allows everything it covers first", frag, acl);
+	assert_true(has_msg_part(e, text));
+	free(e);
+
+	/* 1025 fragments: one too many. */
+	for (i = 0; i < CONF_MAX_INCLUDED; i++) {
+		snprintf(frag, sizeof(frag), "%s/d/f%04d.acl", dir, i);
+		write_mode_0644(frag, "# empty\n");
+	}
+	e = errs_new();
+	assert_int_equal(conf_load("/nonexistent/epmd_secure.conf", 0, acl, &c,
+	    &a, &i, e), -1);
+	assert_null(a);
+	assert_true(has_msg_part(e, "included files"));
+	free(e);
+	for (i = 0; i < CONF_MAX_INCLUDED; i++) {
+		snprintf(frag, sizeof(frag), "%s/d/f%04d.acl", dir, i);
+		unlink(frag);
+	}
+	snprintf(frag, sizeof(frag), "%s/d/a.acl", dir);
+	unlink(frag);
+	snprintf(frag, sizeof(frag), "%s/d", dir);
+	assert_int_equal(rmdir(frag), 0);
+	unlink(acl);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -2356,6 +2524,9 @@ main(void)
 		cmocka_unit_test(test_conf_user),
 		cmocka_unit_test(test_conf_listen_lists),
 		cmocka_unit_test(test_conf_listen_limit),
+		cmocka_unit_test(test_conf_word_values_refused),
+		cmocka_unit_test(test_conf_file_edges),
+		cmocka_unit_test(test_conf_include_shadow_and_limit),
 		cmocka_unit_test(test_conf_error_vectors),
 		cmocka_unit_test(test_conf_acl_file_length),
 		cmocka_unit_test(test_conf_multiple_errors),
