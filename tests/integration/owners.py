@@ -259,5 +259,10 @@ def impostor(users, user, logpath, *args):
     # The system's python3: the test's own interpreter may live where a
     # test user cannot read it (e.g. under /root).
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    return UserProcess(users, user, [py, os.path.join(HERE, "impostor.py")]
-                       + [str(a) for a in args], {}, logpath)
+    # Nor may it reach the checkout (a clone under mktemp -d is 0700): run
+    # a copy from the users' own directory, which every test user can read.
+    script = os.path.join(users._root, "impostor.py")
+    if not os.path.exists(script):
+        shutil.copyfile(os.path.join(HERE, "impostor.py"), script)
+        os.chmod(script, 0o644)
+    return UserProcess(users, user, [py, script] + [str(a) for a in args], {}, logpath)
