@@ -259,10 +259,16 @@ def impostor(users, user, logpath, *args):
     # The system's python3: the test's own interpreter may live where a
     # test user cannot read it (e.g. under /root).
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    # Nor may it reach the checkout (a clone under mktemp -d is 0700): run
-    # a copy from the users' own directory, which every test user can read.
-    script = os.path.join(users._root, "impostor.py")
-    if not os.path.exists(script):
-        shutil.copyfile(os.path.join(HERE, "impostor.py"), script)
-        os.chmod(script, 0o644)
+    script = readable_copy(users, os.path.join(HERE, "impostor.py"))
     return UserProcess(users, user, [py, script] + [str(a) for a in args], {}, logpath)
+
+
+def readable_copy(users, path, mode=0o644):
+    """A copy of path that every test user can read (and run, with mode
+    0o755), in the users' home root: the checkout itself may not be
+    reachable for them (a clone under mktemp -d is 0700)."""
+    copy = os.path.join(users._root, os.path.basename(path))
+    if not os.path.exists(copy):
+        shutil.copyfile(path, copy)
+        os.chmod(copy, mode)
+    return copy

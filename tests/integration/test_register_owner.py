@@ -181,8 +181,10 @@ def part_sticky(env, A, B):
         print("ok   sticky: after a restart B is still refused and A still registers s1")
         # -forget: B may not; root may, and then B owns s1.
         binary = os.path.abspath(epmdtest.EPMD_SECURE)
-        byb = env.start(owners.UserProcess(env.users, B, [binary, "-port", str(port),
-                                                          "-forget", "s1"], {}, env.log("forget")))
+        # B runs a copy: the checkout may be out of a test user's reach.
+        byb = env.start(owners.UserProcess(
+            env.users, B, [owners.readable_copy(env.users, binary, 0o755), "-port", str(port),
+                           "-forget", "s1"], {}, env.log("forget")))
         byb.proc.wait(20)
         check(byb.proc.returncode != 0 and "FORGOTTEN" not in byb.text(),
               "B could forget A's s1: " + byb.text())
