@@ -2502,6 +2502,84 @@ test_conf_include_shadow_and_limit(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * More edges: a relative include from an ACL named without a directory,
+ * a glob match that cannot be stat()ed (a dangling link), a log_socket
+ * check under log_target journald, and one rule past ACL_MAX_RULES.
+ */
+static void
+test_conf_more_edges(void **state)
+{
+	char			 dir[] = "/tmp/test_conf_more.XXXXXX";
+	char			 path[128], text[256], cwd[4096];
+	char			*big;
+	struct conf		 c;
+	struct acl		*a = NULL;
+	struct conf_errors	*e;
+	size_t			 i, off;
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(mkdir("d", 0755), 0);
+	write_mode_0644("d/ok.acl", "allow 10.0.0.0/8 port\n");
+	assert_int_equal(symlink("nowhere", "d/zz.acl"), 0);
+	write_mode_0644("acl", "allow 127.0.0.0/8\nallow ::1\ninclude d/*.acl\n");
+	e = errs_new();
+	conf_defaults(&c);
+	assert_int_equal(conf_load("/nonexistent/epmd_secure.conf", 0, "acl",
+	    &c, &a, &builtin, e), -1);
+	assert_null(a);
+	assert_true(has_msg_part(e, "acl:3: error: include: d/zz.acl: "
+	    "No such file or directory"));
+	free(e);
+	unlink("d/zz.acl");
+	e = errs_new();
+	assert_int_equal(conf_load("/nonexistent/epmd_secure.conf", 0, "acl",
+	    &c, &a, &builtin, e), 0);
+	assert_non_null(a);
+	assert_int_equal(acl_count(a), 3);
+	acl_free(a);
+	a = NULL;
+	free(e);
+
+	/* journald's socket must be a socket too. */
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	snprintf(text, sizeof(text), "log_target journald\nlog_socket %s/acl\n",
+	    dir);
+	write_mode_0644(path, text);
+	e = errs_new();
+	assert_int_equal(conf_load(path, 1, "acl", &c, &a, &builtin, e), -1);
+	snprintf(text, sizeof(text), "%s:2: error: log_socket: %s/acl is not "
+	    "a socket", path, dir);
+	assert_true(has_msg_part(e, text));
+	free(e);
+	unlink(path);
+
+	/* ACL_MAX_RULES rules load; one more is an error on its line. */
+	big = malloc((size_t)(ACL_MAX_RULES + 1) * 32);
+	assert_non_null(big);
+	for (i = 0, off = 0; i <= ACL_MAX_RULES; i++)
+		off += (size_t)sprintf(big + off, "deny 10.%zu.%zu.%zu\n",
+		    (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	e = errs_new();
+	a = conf_parse_acl(big, off, FILE_ACL, e);
+	free(big);
+	assert_null(a);
+	snprintf(text, sizeof(text), "t.acl:%d: error: more than %d rules",
+	    ACL_MAX_RULES + 1, ACL_MAX_RULES);
+	assert_true(has_msg_part(e, text));
+	free(e);
+
+	unlink("acl");
+	unlink("d/ok.acl");
+	assert_int_equal(rmdir("d"), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -2527,6 +2605,7 @@ main(void)
 		cmocka_unit_test(test_conf_word_values_refused),
 		cmocka_unit_test(test_conf_file_edges),
 		cmocka_unit_test(test_conf_include_shadow_and_limit),
+		cmocka_unit_test(test_conf_more_edges),
 		cmocka_unit_test(test_conf_error_vectors),
 		cmocka_unit_test(test_conf_acl_file_length),
 		cmocka_unit_test(test_conf_multiple_errors),
