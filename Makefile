@@ -106,10 +106,17 @@ MODS_metrics	= metrics audit addr util logfmt
 
 mod_objs	= $(addprefix $(BUILD)/,$(addsuffix .o,$(MODS_$(1))))
 
+# Fault injection (tests/unit/fault.h): these binaries send the modules'
+# allocations, read(2) and fstat(2) through wrappers a test can make fail.
+FAULT_WRAP	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+		  -Wl,--wrap=reallocarray,--wrap=strdup,--wrap=fstat \
+		  -Wl,--wrap=read,--wrap=__read_chk
+LDX_conf	= $(FAULT_WRAP)
+
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \
     $(BUILD)/flags | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -I. $(LDHARDEN) $(LDX_$*) -o $@ $< \
 	    $(call mod_objs,$*) $$($(PKG_CONFIG) --cflags --libs cmocka libmnl)
 
 unit: $(UNIT_BINS)

@@ -1291,7 +1291,7 @@ conf_read_file(const char *path, char **text, size_t *len,
 	struct stat	 st;
 	char		*buf;
 	size_t		 got = 0;
-	ssize_t		 n;
+	ssize_t		 n = 0;
 	int		 fd;
 
 	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload. */
@@ -1330,15 +1330,32 @@ conf_read_file(const char *path, char **text, size_t *len,
 		close(fd);
 		return CONF_READ_ERROR;
 	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
+	/*
+	 * Read to the end, one byte past the size fstat gave: a file that
+	 * an editor is rewriting while a reload reads it must not pass as a
+	 * shorter policy ("allow 10.0.0.0/24" cut to "allow 10.0.0.0/2").
+	 */
+	while (got <= (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1) {
+			conf_error(errs, path, 0, "read: %s", strerror(errno));
+			break;
+		}
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
 	close(fd);
+	if (n != -1 && got != (size_t)st.st_size)
+		conf_error(errs, path, 0, "changed while being read (%zu "
+		    "bytes, not %lld): not used; try again", got,
+		    (long long)st.st_size);
+	if (n == -1 || got != (size_t)st.st_size) {
+		free(buf);
+		return CONF_READ_ERROR;
+	}
 	buf[got] = '\0';
 	*text = buf;
 	*len = got;

@@ -29,6 +29,7 @@
 #include "util.h"
 
 #include "acl_gen.h"
+#include "fault.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define TXT(s)		s, sizeof(s) - 1
@@ -2580,6 +2581,200 @@ test_conf_more_edges(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- when the system fails: read(2), fstat(2), memory ------------------- */
+
+/*
+ * A read error, or a file that shrinks or grows while it is read (an
+ * editor rewriting it during a reload), is an error: never a shorter
+ * policy. EINTR is retried.
+ */
+static void
+test_conf_read_file_io_errors(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	const char		*p;
+	char			*text = NULL, want[512];
+	size_t			 len = 0;
+
+	(void)state;
+	tmp_open(&t);
+	p = tmp_file(&t, "a.acl", "allow 10.0.0.0/24\n", 0644);
+
+	fault_arm(FAULT_READ, 0, EIO);
+	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
+	assert_int_equal(fault_disarm(FAULT_READ), 1);
+	assert_null(text);
+	snprintf(want, sizeof(want), "%s: error: read: %s", p,
+	    strerror(EIO));
+	assert_msg(e, want);
+
+	/* It shrank: the end of file comes before the size fstat gave. */
+	memset(e, 0, sizeof(*e));
+	fault_arm(FAULT_READ, 0, 0);
+	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
+	assert_int_equal(fault_disarm(FAULT_READ), 1);
+	assert_null(text);
+	snprintf(want, sizeof(want), "%s: error: changed while being read "
+	    "(0 bytes, not 18): not used; try again", p);
+	assert_msg(e, want);
+
+	/* It grew after fstat: there is more to read than it said. */
+	memset(e, 0, sizeof(*e));
+	fault_arm(FAULT_FSTAT, 0, 0);
+	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
+	assert_int_equal(fault_disarm(FAULT_FSTAT), 1);
+	assert_null(text);
+	snprintf(want, sizeof(want), "%s: error: changed while being read "
+	    "(18 bytes, not 17): not used; try again", p);
+	assert_msg(e, want);
+
+	memset(e, 0, sizeof(*e));
+	fault_arm(FAULT_FSTAT, 0, EIO);
+	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
+	assert_int_equal(fault_disarm(FAULT_FSTAT), 1);
+	snprintf(want, sizeof(want), "%s: error: %s", p, strerror(EIO));
+	assert_msg(e, want);
+
+	/* A signal during the read: retried, the whole file comes back. */
+	memset(e, 0, sizeof(*e));
+	fault_arm(FAULT_READ, 0, EINTR);
+	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_OK);
+	assert_int_equal(fault_disarm(FAULT_READ), 1);
+	assert_int_equal(e->total, 0);
+	assert_int_equal(len, 18);
+	assert_string_equal(text, "allow 10.0.0.0/24\n");
+	free(text);
+
+	/* conf_load() keeps the error and gives no ACL. */
+	memset(e, 0, sizeof(*e));
+	{
+		struct conf	*c = calloc(1, sizeof(*c));
+		struct acl	*acl = NULL;
+		int		 builtin;
+
+		assert_non_null(c);
+		fault_arm(FAULT_READ, 0, 0);
+		assert_int_equal(conf_load("/nonexistent/c.conf", 0, p, c,
+		    &acl, &builtin, e), -1);
+		assert_int_equal(fault_disarm(FAULT_READ), 1);
+		assert_null(acl);
+		assert_int_equal(e->total, 1);
+		free(c);
+	}
+	tmp_close(&t);
+	free(e);
+}
+
+/*
+ * conf_load() with its nth allocation failing, for every n until a run
+ * makes no allocation fail: each failing run reports "out of memory",
+ * returns -1 and gives no ACL (the ASan build catches what it leaks).
+ */
+static void
+test_conf_load_every_allocation_fails(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl;
+	const char		*conf, *main_acl;
+	long			 n;
+	int			 rc = -1, builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	conf = tmp_file(&t, "c.conf", "port 4369\nlisten 127.0.0.1 ::1\n"
+	    "log_target stderr\n", 0644);
+	tmp_file(&t, "frag-1.acl", "allow 192.0.2.0/24 names node a* b*\n"
+	    "register rabbit* root\n", 0644);
+	tmp_file(&t, "frag-2.acl", "deny 192.0.2.7\nallow 198.51.100.0/24 "
+	    "port\n", 0644);
+	main_acl = tmp_file(&t, "main.acl", "allow 127.0.0.0/8\n"
+	    "include frag-*.acl\nallow 10.0.0.0/8\nallow 10.1.0.0/16\n"
+	    "allow ::1\nregister couch* root\n", 0644);
+	for (n = 0; n < 100000; n++) {
+		memset(e, 0, sizeof(*e));
+		acl = NULL;
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		rc = conf_load(conf, 1, main_acl, c, &acl, &builtin, e);
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		if (rc != -1 || acl != NULL || !has_msg_part(e,
+		    "out of memory"))
+			fail_msg("allocation %ld failed: rc %d, acl %p", n, rc,
+			    (void *)acl);
+	}
+	/* The run with nothing failing loads it all. */
+	assert_int_equal(rc, 0);
+	assert_true(n > 8);
+	assert_non_null(acl);
+	assert_int_equal(acl_count(acl), 7);
+	assert_int_equal(c->reg.n, 2);
+	acl_free(acl);
+
+	/* The built-in policy, when the default ACL is missing. */
+	if (access(CONF_DEFAULT_ACL, F_OK) != 0) {
+		conf = tmp_file(&t, "b.conf", "port 4369\n", 0644);
+		for (n = 0; n < 1000; n++) {
+			memset(e, 0, sizeof(*e));
+			acl = NULL;
+			fault_arm(FAULT_ALLOC, n, ENOMEM);
+			rc = conf_load(conf, 1, NULL, c, &acl, &builtin, e);
+			if (fault_disarm(FAULT_ALLOC) == 0)
+				break;
+			assert_int_equal(rc, -1);
+			assert_null(acl);
+			assert_true(has_msg_part(e, "out of memory"));
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(builtin, 1);
+		assert_true(n > 0);
+		acl_free(acl);
+	}
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
+/* Files that exist but cannot serve: a directory as the configuration,
+ * a directory as the metrics file. */
+static void
+test_conf_load_unusable_files(void **state)
+{
+	struct tmpdir		 t;
+	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
+	const char		*aclp, *conf;
+	char			 text[512], want[1024];
+	int			 builtin;
+
+	(void)state;
+	assert_non_null(c);
+	tmp_open(&t);
+	aclp = tmp_file(&t, "acl", "allow 127.0.0.0/8\n", 0644);
+	assert_int_equal(conf_load(t.dir, 0, aclp, c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s: error: not a regular file", t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+
+	snprintf(text, sizeof(text), "metrics_file %s\n", t.dir);
+	conf = tmp_file(&t, "c.conf", text, 0644);
+	memset(e, 0, sizeof(*e));
+	assert_int_equal(conf_load(conf, 1, aclp, c, &acl, &builtin, e), -1);
+	assert_null(acl);
+	snprintf(want, sizeof(want), "%s:1: error: metrics_file: %s is not a "
+	    "regular file", conf, t.dir);
+	assert_msg(e, want);
+	assert_int_equal(e->total, 1);
+	tmp_close(&t);
+	free(c);
+	free(e);
+}
+
 int
 main(void)
 {
@@ -2627,6 +2822,9 @@ main(void)
 		cmocka_unit_test(test_conf_load_includes),
 		cmocka_unit_test(test_conf_load_include_depth),
 		cmocka_unit_test(test_conf_load_start_checks),
+		cmocka_unit_test(test_conf_read_file_io_errors),
+		cmocka_unit_test(test_conf_load_every_allocation_fails),
+		cmocka_unit_test(test_conf_load_unusable_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
