@@ -112,6 +112,7 @@ FAULT_WRAP	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 		  -Wl,--wrap=reallocarray,--wrap=strdup,--wrap=fstat \
 		  -Wl,--wrap=read,--wrap=__read_chk
 LDX_conf	= $(FAULT_WRAP)
+LDX_proto	= $(FAULT_WRAP)
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \

@@ -279,8 +279,6 @@ proto_admit(struct proto *p, struct proto_peer *peer, size_t nconns,
 			    out);
 		if (u->n >= lim->max_per_uid) {
 			p->uid_refused++;
-			if (u->n == 0)	/* just made: give the slot back */
-				p->nuids--;
 			return refuse_conn(p, peer, source_key(p, &peer->addr,
 			    &key) ? &key : NULL, "max_connections_per_uid",
 			    now, out);
@@ -718,12 +716,13 @@ do_alive2(struct proto *p, const struct proto_peer *peer, enum wire_status st,
 				a.verdict = AUDIT_OK;
 				out->regport = n->port;
 				break;
-			case REGISTRY_DUPLICATE:
-				a.verdict = AUDIT_DUPLICATE;
-				break;
-			default:
+			case REGISTRY_FULL:
 				a.verdict = AUDIT_FULL;
 				a.reason = "node table full";
+				break;
+			default:	/* a duplicate was refused above */
+				a.verdict = AUDIT_FULL;
+				a.reason = "out of memory";
 				break;
 			}
 			if (!ok) {

@@ -19,6 +19,11 @@
 #include "proto.h"
 #include "registry.h"
 
+#include "fault.h"
+
+static struct sockaddr_in	 pp_sin;
+static const struct proto_now	 fx_now = { 1000, 1000000 };
+
 /* The state of one test: an engine, a policy, two peers. */
 struct fx {
 	struct proto		*p;
@@ -60,6 +65,27 @@ rule(struct acl *acl, int allow, const char *pfx, unsigned scope)
 	assert_int_equal(acl_add(acl, allow, &p, scope, NULL, 0, 9), ACL_OK);
 }
 
+/* The engine's configuration for the tests. */
+static void
+fx_config(struct proto_config *pc, int relaxed, uint32_t burst)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->port = 4369;
+	pc->relaxed = relaxed;
+	pc->max_nodes = 2;
+	pc->max_freed = 4;
+	pc->seed = 1;
+	pc->lim.rate = 0;
+	pc->lim.burst = burst;
+	pc->lim.v4len = 32;
+	pc->lim.v6len = 64;
+	pc->lim.max_connections = 4;
+	pc->lim.max_per_source = 1;
+	pc->lim.loopback_reserved = 1;
+	pc->lim.max_sources = 2;
+	pc->lim.summary_interval = 10;
+}
+
 /* Set up an engine: relaxed or not, with rate limits for remote peers. */
 static struct fx *
 fx_new(int relaxed, uint32_t burst)
@@ -68,21 +94,7 @@ fx_new(int relaxed, uint32_t burst)
 	struct proto_config	 pc;
 
 	assert_non_null(f);
-	memset(&pc, 0, sizeof(pc));
-	pc.port = 4369;
-	pc.relaxed = relaxed;
-	pc.max_nodes = 2;
-	pc.max_freed = 4;
-	pc.seed = 1;
-	pc.lim.rate = 0;
-	pc.lim.burst = burst;
-	pc.lim.v4len = 32;
-	pc.lim.v6len = 64;
-	pc.lim.max_connections = 4;
-	pc.lim.max_per_source = 1;
-	pc.lim.loopback_reserved = 1;
-	pc.lim.max_sources = 2;
-	pc.lim.summary_interval = 10;
+	fx_config(&pc, relaxed, burst);
 	assert_non_null(f->p = proto_new(&pc));
 	assert_non_null(f->acl = acl_new());
 	rule(f->acl, 1, "127.0.0.0/8", ACL_SCOPE_ALL);
@@ -114,7 +126,7 @@ req(struct fx *f, const struct proto_peer *pp, const void *body, size_t len,
 	proto_request(f->p, pp, body, len, &f->now, out);
 }
 
-/* An ALIVE2 body for name. */
+/* An ALIVE2 body for name (b holds 13 bytes more than the name). */
 static size_t
 alive2(uint8_t *b, const char *name, uint16_t hi)
 {
@@ -519,6 +531,201 @@ test_proto_hidden_and_forgotten(void **state)
 	fx_free(f);
 }
 
+/*
+ * A NAMES or DUMP reply longer than the first buffer (a 255-character
+ * name);
+ * DUMP lists the names that were registered and are free now.
+ */
+static void
+test_proto_listing_long_and_old(void **state)
+{
+	struct fx		*f = fx_new(0, 10);
+	struct proto_out	 o;
+	struct proto_peer	 pp = f->local;
+	uint8_t			 b[WIRE_MAX_NAME_CHARS + 16];
+	char			 name[WIRE_MAX_NAME_CHARS + 1], want[400];
+	int			 n;
+
+	(void)state;
+	memset(name, 'l', WIRE_MAX_NAME_CHARS);
+	name[WIRE_MAX_NAME_CHARS] = '\0';
+	pp.owner = &f->owner[1];
+	req(f, &pp, b, alive2(b, name, 6), &o);
+	assert_int_equal(o.audit.verdict, AUDIT_OK);
+	proto_out_free(&o);
+	reg(f, "gone", &f->owner[0], &o);
+	proto_out_free(&o);
+	pp.owner = &f->owner[0];
+	assert_int_equal(proto_end(f->p, &pp, "gone", 4386, NULL, &o), 1);
+
+	req(f, &f->remote, "n", 1, &o);
+	n = snprintf(want, sizeof(want), "name %s at port 4386\n", name);
+	assert_int_equal(o.replylen, 4 + (size_t)n);
+	assert_memory_equal(o.reply, "\0\0\x11\x11", 4);
+	assert_memory_equal(o.reply + 4, want, (size_t)n);
+	assert_int_equal(o.audit.names, 1);
+	proto_out_free(&o);
+
+	req(f, &f->local, "d", 1, &o);
+	assert_int_equal(o.audit.names, 2);
+	n = snprintf(want, sizeof(want), "old/unused name <gone>, port = "
+	    "4386, fd = 7 \n");
+	assert_true(o.replylen > 4 + (size_t)n + 1);
+	/* The last line, with its NUL as stock sends it. */
+	assert_memory_equal(o.reply + o.replylen - (size_t)n - 1, want,
+	    (size_t)n + 1);
+	proto_out_free(&o);
+	fx_free(f);
+}
+
+/* Counted refusals of an IPv6 source are summarised per v6len prefix. */
+static void
+test_proto_summary_v6(void **state)
+{
+	struct fx		*f = fx_new(0, 1);
+	struct proto_out	 o;
+	struct proto_peer	 pp;
+	struct sockaddr_in6	 sin6;
+
+	(void)state;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(40000);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1:2:3::9",
+	    &sin6.sin6_addr), 1);
+	memset(&pp, 0, sizeof(pp));
+	pp.src = (struct sockaddr *)&sin6;
+	pp.fd = 7;
+	pp.facts.uid = -1;
+	assert_int_equal(addr_from_sockaddr(pp.src, &pp.addr), 0);
+	req(f, &pp, "n", 1, &o);
+	proto_out_free(&o);
+	req(f, &pp, "n", 1, &o);
+	assert_int_equal(o.audit.verdict, AUDIT_RATE_LIMITED);
+	assert_int_equal(o.log, PROTO_LOG_FULL);	/* the first in full */
+	proto_out_free(&o);
+	req(f, &pp, "n", 1, &o);
+	assert_int_equal(o.log, PROTO_LOG_COUNT);	/* then counted */
+	proto_out_free(&o);
+	f->now.ms += 11000;
+	assert_int_equal(proto_summarise(f->p, f->now.ms, keep_line, NULL), 1);
+	assert_string_equal(summary, "event=refusal_summary "
+	    "src=2001:db8:1:2::/64 seconds=11 rate_limited=1 conn_limit=0 "
+	    "malformed=0 not_local=0 no_request=0 timeout=0");
+	fx_free(f);
+}
+
+/*
+ * Every allocation the engine makes, failing in turn (the nth, for every
+ * n until a run makes none fail): proto_new() gives NULL; an ALIVE2 is
+ * refused "out of memory" and registers nothing; a NAMES or DUMP closes
+ * without a reply or a record and warns the operator; a local uid's
+ * connection is refused. The ASan build catches a leak on any of them.
+ */
+static void
+test_proto_out_of_memory(void **state)
+{
+	static const char *const listing[] = { "n", "d" };
+	struct proto_config	 pc;
+	struct proto		*p = NULL;
+	struct fx		*f;
+	struct proto_out	 o;
+	struct proto_peer	 pp;
+	uint8_t			 b[64];
+	size_t			 k;
+	long			 n, failed;
+
+	(void)state;
+	fx_config(&pc, 0, 10);
+	for (n = 0; n < 1000; n++) {
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		p = proto_new(&pc);
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		assert_null(p);
+	}
+	assert_non_null(p);
+	assert_true(n >= 3);
+	proto_free(p);
+	proto_free(NULL);
+
+	f = fx_new(0, 10);
+	reg(f, "a", &f->owner[0], &o);
+	proto_out_free(&o);
+	pp = f->local;
+	pp.owner = &f->owner[0];
+	assert_int_equal(proto_end(f->p, &pp, "a", 4386, NULL, &o), 1);
+	/* A listing that outgrows its first buffer: two allocations. */
+	{
+		uint8_t	 lb[WIRE_MAX_NAME_CHARS + 16];
+		char	 name[WIRE_MAX_NAME_CHARS + 1];
+
+		memset(name, 'l', WIRE_MAX_NAME_CHARS);
+		name[WIRE_MAX_NAME_CHARS] = '\0';
+		pp.owner = &f->owner[1];
+		req(f, &pp, lb, alive2(lb, name, 6), &o);
+		assert_int_equal(o.audit.verdict, AUDIT_OK);
+		proto_out_free(&o);
+	}
+	for (n = 0; n < 1000; n++) {
+		pp.owner = &f->owner[2];
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		req(f, &pp, b, alive2(b, "c", 6), &o);
+		failed = fault_disarm(FAULT_ALLOC);
+		if (failed == 0) {
+			assert_int_equal(o.audit.verdict, AUDIT_OK);
+			proto_out_free(&o);
+			break;
+		}
+		assert_int_equal(o.audit.verdict, AUDIT_FULL);
+		assert_string_equal(o.audit.reason, "out of memory");
+		assert_null(o.regname);
+		assert_int_equal(o.next, PROTO_REPLY_CLOSE);
+		assert_int_equal(o.reply[1], 1);
+		assert_int_equal(registry_count(proto_registry(f->p)), 1);
+		proto_out_free(&o);
+	}
+	assert_true(n >= 1);
+	for (k = 0; k < 2; k++) {
+		for (n = 0; n < 1000; n++) {
+			fault_arm(FAULT_ALLOC, n, ENOMEM);
+			req(f, &f->local, listing[k], 1, &o);
+			failed = fault_disarm(FAULT_ALLOC);
+			if (failed == 0) {
+				assert_int_equal(o.next, PROTO_REPLY_CLOSE);
+				assert_true(o.replylen > 256);
+				proto_out_free(&o);
+				break;
+			}
+			assert_int_equal(o.next, PROTO_CLOSE);
+			assert_int_equal(o.replylen, 0);
+			assert_int_equal(o.log, PROTO_LOG_NONE);
+			assert_string_equal(o.warn, k == 0 ?
+			    "cannot build NAMES reply" :
+			    "cannot build DUMP reply");
+			proto_out_free(&o);
+		}
+		assert_true(n >= 2);
+	}
+	fx_free(f);
+
+	/* The per-uid count: a new uid's slot. */
+	pc.lim.max_per_uid = 2;
+	assert_non_null(p = proto_new(&pc));
+	mkpeer(&pp, &pp_sin, "127.0.0.1", 1, NULL);
+	pp.facts.uid = 1000;
+	fault_arm(FAULT_ALLOC, 0, ENOMEM);
+	assert_int_equal(proto_admit(p, &pp, 0, 0, &fx_now, &o), 0);
+	assert_int_equal(fault_disarm(FAULT_ALLOC), 1);
+	assert_int_equal(o.audit.verdict, AUDIT_CONN_LIMIT);
+	assert_string_equal(o.audit.reason, "out of memory");
+	assert_false(pp.uid_counted);
+	assert_int_equal(proto_admit(p, &pp, 0, 0, &fx_now, &o), 1);
+	assert_true(pp.uid_counted);
+	proto_close(p, &pp);
+	proto_free(p);
+}
+
 /* Run the engine tests. */
 int
 main(void)
@@ -532,6 +739,9 @@ main(void)
 		cmocka_unit_test(test_proto_kill_stop),
 		cmocka_unit_test(test_proto_register_check),
 		cmocka_unit_test(test_proto_hidden_and_forgotten),
+		cmocka_unit_test(test_proto_listing_long_and_old),
+		cmocka_unit_test(test_proto_summary_v6),
+		cmocka_unit_test(test_proto_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ engine(size_t max_per_uid)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.port = 4369;
-	cfg.max_nodes = 64;
+	cfg.max_nodes = 2 * OWNER_STICKY_PER_UID;
 	cfg.max_freed = 16;
 	cfg.lim.rate = 1000;
 	cfg.lim.burst = 1000;
@@ -201,6 +201,15 @@ test_proto_ports_and_exposure(void **state)
 	assert_string_equal(out.event, "event=dist_exposed node=n1 port=5002 "
 	    "bind=0.0.0.0 uid=1001");
 	proto_out_free(&out);
+	/* A name that is not a bare logfmt value is quoted, escaped. */
+	assert_int_equal(alive2(p, &pp, "caf\xc3\xa9", 5002, &out), 0);
+	assert_string_equal(out.event, "event=dist_exposed "
+	    "node=\"caf\\xc3\\xa9\" port=5002 bind=0.0.0.0 uid=1001");
+	proto_out_free(&out);
+	assert_int_equal(alive2(p, &pp, "a=b", 5002, &out), 0);
+	assert_string_equal(out.event, "event=dist_exposed node=\"a=b\" "
+	    "port=5002 bind=0.0.0.0 uid=1001");
+	proto_out_free(&out);
 	/* Refused in refuse mode; loopback is fine. */
 	policy(p, &reg, CONF_REGISTER_ANY, 1, CONF_DIST_REFUSE);
 	local_peer(&pp, 1001, &owner[1]);
@@ -263,6 +272,58 @@ test_proto_sticky_and_forget(void **state)
 	proto_free(p);
 }
 
+/*
+ * register_default sticky remembers OWNER_STICKY_PER_UID names per uid.
+ * One more is refused while all of them are registered (sticky_full);
+ * once one is free, the least recently used free name makes room.
+ */
+static void
+test_proto_sticky_full(void **state)
+{
+	struct proto		*p = engine(0);
+	struct conf_registers	 reg;
+	struct proto_peer	 pp;
+	struct proto_out	 out;
+	uint32_t		 uid;
+	char			 name[16];
+	int			 owner[OWNER_STICKY_PER_UID + 1], i;
+
+	(void)state;
+	policy(p, &reg, CONF_REGISTER_STICKY, 0, CONF_DIST_IGNORE);
+	/* One connection (owner) per registration, as in the daemon. */
+	for (i = 0; i < OWNER_STICKY_PER_UID; i++) {
+		local_peer(&pp, 1001, &owner[i]);
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(alive2(p, &pp, name, 5000, &out), 0);
+		proto_out_free(&out);
+	}
+	local_peer(&pp, 1001, &owner[OWNER_STICKY_PER_UID]);
+	assert_int_equal(alive2(p, &pp, "late", 5000, &out), 1);
+	assert_int_equal(out.audit.verdict, AUDIT_STICKY_FULL);
+	assert_string_equal(out.audit.reason, "sticky table full");
+	assert_int_equal(out.next, PROTO_REPLY_CLOSE);
+	assert_false(out.sticky_changed);
+	proto_out_free(&out);
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "late", &uid),
+	    -1);
+	/* s7 ends: its name is the one given up. */
+	local_peer(&pp, 1001, &owner[7]);
+	assert_int_equal(proto_end(p, &pp, "s7", 5000, NULL, &out), 1);
+	proto_out_free(&out);
+	local_peer(&pp, 1001, &owner[OWNER_STICKY_PER_UID]);
+	assert_int_equal(alive2(p, &pp, "late", 5000, &out), 0);
+	assert_true(out.sticky_changed);
+	proto_out_free(&out);
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "late", &uid),
+	    0);
+	assert_int_equal(uid, 1001);
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s7", &uid),
+	    -1);
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s6", &uid),
+	    0);
+	proto_free(p);
+}
+
 static void
 test_proto_uid_cap(void **state)
 {
@@ -294,15 +355,24 @@ test_proto_uid_cap(void **state)
 	local_peer(&late, -1, &owner);
 	assert_int_equal(proto_admit(p, &late, 3, 0, &now, &out), 1);
 	assert_false(late.uid_counted);
+	proto_count_uid(p, &late);		/* still unknown: nothing */
+	assert_false(late.uid_counted);
 	late.facts.uid = 1000;
 	proto_count_uid(p, &late);
 	assert_true(late.uid_counted);
+	proto_count_uid(p, &late);		/* counted once only */
 	local_peer(&a[0], 1000, &owner);
 	assert_int_equal(proto_admit(p, &a[0], 4, 0, &now, &out), 0);
-	proto_close(p, &a[1]);
-	proto_close(p, &a[2]);
-	proto_close(p, &late);
+	/* Closing uid 1001's leaves uid 1000's three counted. */
 	proto_close(p, &b);
+	proto_uid_stats(p, &st);
+	assert_int_equal(st.uids, 1);
+	proto_close(p, &a[1]);
+	proto_close(p, &late);
+	local_peer(&a[0], 1000, &owner);
+	assert_int_equal(proto_admit(p, &a[0], 2, 0, &now, &out), 1);
+	proto_close(p, &a[0]);
+	proto_close(p, &a[2]);
 	proto_uid_stats(p, &st);
 	assert_int_equal(st.uids, 0);
 	proto_free(p);
@@ -315,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_proto_register_rule),
 		cmocka_unit_test(test_proto_ports_and_exposure),
 		cmocka_unit_test(test_proto_sticky_and_forget),
+		cmocka_unit_test(test_proto_sticky_full),
 		cmocka_unit_test(test_proto_uid_cap),
 	};
 
