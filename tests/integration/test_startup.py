@@ -22,9 +22,11 @@ Against the real stock epmd and the real daemon, on ephemeral loopback ports:
 """
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -153,9 +155,19 @@ def test_daemon_twice(logdir):
 
 
 def run_as_nobody(args):
-    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", OURS]
-                       + args, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                       env=epmdtest.clean_env(), stdin=subprocess.DEVNULL, cwd="/")
+    # A --coverage build (make coverage) writes its profile at exit; as
+    # nobody it cannot write the build's .gcda files and libgcov says so
+    # on the stderr asserted on here. GCOV_PREFIX gives it a scratch
+    # directory instead; any other build ignores the variable.
+    scratch = tempfile.mkdtemp(prefix="epmd_gcov-")
+    try:
+        os.chmod(scratch, 0o777)
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            OURS] + args, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                           env=epmdtest.clean_env({"GCOV_PREFIX": scratch}),
+                           stdin=subprocess.DEVNULL, cwd="/")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return p.returncode, p.stdout, p.stderr
 
 
