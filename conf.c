@@ -1283,7 +1283,7 @@ conf_register_allows(const struct conf_register *r, uint32_t uid)
 	return 0;
 }
 
-
+/* Read a whole configuration or ACL file, or record why not. */
 enum conf_read_status
 conf_read_file(const char *path, char **text, size_t *len,
     struct conf_errors *errs)
@@ -1348,7 +1348,11 @@ conf_read_file(const char *path, char **text, size_t *len,
 		got += (size_t)n;
 	}
 	close(fd);
-	if (n != -1 && got != (size_t)st.st_size)
+	if (n != -1 && got > (size_t)st.st_size)
+		conf_error(errs, path, 0, "changed while being read (more "
+		    "than %lld bytes): not used; try again",
+		    (long long)st.st_size);
+	else if (n != -1 && got < (size_t)st.st_size)
 		conf_error(errs, path, 0, "changed while being read (%zu "
 		    "bytes, not %lld): not used; try again", got,
 		    (long long)st.st_size);

@@ -258,7 +258,8 @@ enum conf_read_status {
 
 /*
  * Read a whole file (NUL-terminated, caller frees *text). Refuses a file
- * that is not regular, is writable by group or others, or is too large.
+ * that is not regular, is writable by group or others, is too large, or
+ * cannot be read to its end at the size it had when opened.
  */
 enum conf_read_status conf_read_file(const char *path, char **text,
     size_t *len, struct conf_errors *);

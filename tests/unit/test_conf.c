@@ -2593,9 +2593,12 @@ test_conf_read_file_io_errors(void **state)
 {
 	struct tmpdir		 t;
 	struct conf_errors	*e = errs_new();
+	struct conf		*c = calloc(1, sizeof(*c));
+	struct acl		*acl = NULL;
 	const char		*p;
 	char			*text = NULL, want[512];
 	size_t			 len = 0;
+	int			 builtin;
 
 	(void)state;
 	tmp_open(&t);
@@ -2626,7 +2629,7 @@ test_conf_read_file_io_errors(void **state)
 	assert_int_equal(fault_disarm(FAULT_FSTAT), 1);
 	assert_null(text);
 	snprintf(want, sizeof(want), "%s: error: changed while being read "
-	    "(18 bytes, not 17): not used; try again", p);
+	    "(more than 17 bytes): not used; try again", p);
 	assert_msg(e, want);
 
 	memset(e, 0, sizeof(*e));
@@ -2648,20 +2651,14 @@ test_conf_read_file_io_errors(void **state)
 
 	/* conf_load() keeps the error and gives no ACL. */
 	memset(e, 0, sizeof(*e));
-	{
-		struct conf	*c = calloc(1, sizeof(*c));
-		struct acl	*acl = NULL;
-		int		 builtin;
-
-		assert_non_null(c);
-		fault_arm(FAULT_READ, 0, 0);
-		assert_int_equal(conf_load("/nonexistent/c.conf", 0, p, c,
-		    &acl, &builtin, e), -1);
-		assert_int_equal(fault_disarm(FAULT_READ), 1);
-		assert_null(acl);
-		assert_int_equal(e->total, 1);
-		free(c);
-	}
+	assert_non_null(c);
+	fault_arm(FAULT_READ, 0, 0);
+	assert_int_equal(conf_load("/nonexistent/c.conf", 0, p, c, &acl,
+	    &builtin, e), -1);
+	assert_int_equal(fault_disarm(FAULT_READ), 1);
+	assert_null(acl);
+	assert_int_equal(e->total, 1);
+	free(c);
 	tmp_close(&t);
 	free(e);
 }
@@ -2715,7 +2712,10 @@ test_conf_load_every_allocation_fails(void **state)
 	acl_free(acl);
 
 	/* The built-in policy, when the default ACL is missing. */
-	if (access(CONF_DEFAULT_ACL, F_OK) != 0) {
+	if (access(CONF_DEFAULT_ACL, F_OK) == 0)
+		print_message("not tested here: the built-in policy's "
+		    "allocations (this host has %s)\n", CONF_DEFAULT_ACL);
+	else {
 		conf = tmp_file(&t, "b.conf", "port 4369\n", 0644);
 		for (n = 0; n < 1000; n++) {
 			memset(e, 0, sizeof(*e));
@@ -2738,8 +2738,10 @@ test_conf_load_every_allocation_fails(void **state)
 	free(e);
 }
 
-/* Files that exist but cannot serve: a directory as the configuration,
- * a directory as the metrics file. */
+/*
+ * Files that exist but cannot serve: a directory as the configuration,
+ * a directory as the metrics file.
+ */
 static void
 test_conf_load_unusable_files(void **state)
 {
@@ -2822,8 +2824,10 @@ main(void)
 		cmocka_unit_test(test_conf_load_includes),
 		cmocka_unit_test(test_conf_load_include_depth),
 		cmocka_unit_test(test_conf_load_start_checks),
-		cmocka_unit_test(test_conf_read_file_io_errors),
-		cmocka_unit_test(test_conf_load_every_allocation_fails),
+		cmocka_unit_test_teardown(test_conf_read_file_io_errors,
+		    fault_reset),
+		cmocka_unit_test_teardown(test_conf_load_every_allocation_fails,
+		    fault_reset),
 		cmocka_unit_test(test_conf_load_unusable_files),
 	};
 

@@ -532,9 +532,8 @@ test_proto_hidden_and_forgotten(void **state)
 }
 
 /*
- * A NAMES or DUMP reply longer than the first buffer (a 255-character
- * name);
- * DUMP lists the names that were registered and are free now.
+ * A NAMES or DUMP reply longer than the first buffer (a name of 255
+ * characters); DUMP lists the names that were registered and are free.
  */
 static void
 test_proto_listing_long_and_old(void **state)
@@ -685,7 +684,7 @@ test_proto_out_of_memory(void **state)
 		assert_int_equal(registry_count(proto_registry(f->p)), 1);
 		proto_out_free(&o);
 	}
-	assert_true(n >= 1);
+	assert_true(n >= 2);	/* the name's copy, the registry's node */
 	for (k = 0; k < 2; k++) {
 		for (n = 0; n < 1000; n++) {
 			fault_arm(FAULT_ALLOC, n, ENOMEM);
@@ -741,7 +740,8 @@ main(void)
 		cmocka_unit_test(test_proto_hidden_and_forgotten),
 		cmocka_unit_test(test_proto_listing_long_and_old),
 		cmocka_unit_test(test_proto_summary_v6),
-		cmocka_unit_test(test_proto_out_of_memory),
+		cmocka_unit_test_teardown(test_proto_out_of_memory,
+		    fault_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -306,9 +306,12 @@ test_proto_sticky_full(void **state)
 	proto_out_free(&out);
 	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "late", &uid),
 	    -1);
-	/* s7 ends: its name is the one given up. */
+	/* s7 then s3 end: s3, registered (used) earlier, is given up. */
 	local_peer(&pp, 1001, &owner[7]);
 	assert_int_equal(proto_end(p, &pp, "s7", 5000, NULL, &out), 1);
+	proto_out_free(&out);
+	local_peer(&pp, 1001, &owner[3]);
+	assert_int_equal(proto_end(p, &pp, "s3", 5000, NULL, &out), 1);
 	proto_out_free(&out);
 	local_peer(&pp, 1001, &owner[OWNER_STICKY_PER_UID]);
 	assert_int_equal(alive2(p, &pp, "late", 5000, &out), 0);
@@ -317,9 +320,9 @@ test_proto_sticky_full(void **state)
 	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "late", &uid),
 	    0);
 	assert_int_equal(uid, 1001);
-	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s7", &uid),
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s3", &uid),
 	    -1);
-	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s6", &uid),
+	assert_int_equal(owner_sticky_lookup(proto_sticky(p), "s7", &uid),
 	    0);
 	proto_free(p);
 }
