@@ -113,6 +113,7 @@ FAULT_WRAP	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 		  -Wl,--wrap=read,--wrap=__read_chk
 LDX_conf	= $(FAULT_WRAP)
 LDX_proto	= $(FAULT_WRAP)
+LDX_owner	= $(FAULT_WRAP)
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,9 @@
 #include <cmocka.h>
 
 #include "owner.h"
+#include "wire.h"
+
+#include "fault.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -504,6 +508,118 @@ test_owner_state_quota(void **state)
 	owner_sticky_free(t);
 }
 
+/*
+ * The state file's other limits: a name longer than a node name may be,
+ * and more than OWNER_STICKY_MAX names in all (each uid within its quota).
+ */
+static void
+test_owner_state_limits(void **state)
+{
+	struct owner_sticky	*t;
+	const char		*err;
+	unsigned		 line;
+	char			*text, *p;
+	size_t			 size = 64 + (OWNER_STICKY_MAX + 1) * 24;
+	int			 i;
+
+	(void)state;
+	assert_non_null(t = owner_sticky_new());
+	assert_non_null(text = malloc(size));
+	p = text + sprintf(text, "%s\n1 ", OWNER_STATE_HEADER);
+	memset(p, 'a', WIRE_MAX_NAME_BYTES + 1);
+	p += WIRE_MAX_NAME_BYTES + 1;
+	*p++ = '\n';
+	assert_int_equal(owner_state_parse(t, text, (size_t)(p - text), &line,
+	    &err), -1);
+	assert_int_equal(line, 2);
+	assert_string_equal(err, "name too long");
+
+	/* Sorted names, so that each one is added at the end. */
+	p = text + sprintf(text, "%s\n", OWNER_STATE_HEADER);
+	for (i = 0; i <= OWNER_STICKY_MAX; i++)
+		p += sprintf(p, "%d n%06d\n", i / OWNER_STICKY_PER_UID, i);
+	assert_int_equal(owner_state_parse(t, text, (size_t)(p - text), &line,
+	    &err), -1);
+	assert_int_equal(line, OWNER_STICKY_MAX + 2);
+	assert_string_equal(err, "too many names");
+	assert_int_equal(owner_sticky_count(t), 0);
+	free(text);
+	owner_sticky_free(t);
+}
+
+/*
+ * Every allocation failing in turn: a claim reports OWNER_ST_NOMEM and
+ * leaves the table as it was; a parse reports "out of memory" and keeps
+ * nothing; a serialization fails whole. The ASan build checks for leaks.
+ */
+static void
+test_owner_out_of_memory(void **state)
+{
+	struct owner_sticky	*t;
+	const char		*err;
+	unsigned		 line;
+	uint32_t		 uid;
+	char			*text = NULL, name[16];
+	size_t			 len;
+	long			 n;
+	int			 i, rc = -1;
+
+	(void)state;
+	for (n = 0; n < 100; n++) {
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		t = owner_sticky_new();
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		assert_null(t);
+	}
+	assert_non_null(t);
+	/* Fill the first array, so that the next claim must grow it. */
+	for (i = 0; owner_sticky_count(t) < 16; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		assert_int_equal(owner_sticky_claim(t, name, 7, NULL, NULL,
+		    NULL), OWNER_ST_OK);
+	}
+	for (n = 0; n < 100; n++) {
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		rc = (int)owner_sticky_claim(t, "new", 8, NULL, NULL, NULL);
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		assert_int_equal(rc, OWNER_ST_NOMEM);
+		assert_int_equal(owner_sticky_count(t), 16);
+		assert_int_equal(owner_sticky_lookup(t, "new", &uid), -1);
+	}
+	assert_int_equal(rc, OWNER_ST_OK);
+	assert_true(n >= 2);	/* the array, the name */
+
+	for (n = 0; n < 100; n++) {
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		rc = owner_state_serialize(t, &text, &len);
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		assert_int_equal(rc, -1);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(n >= 2);	/* the order, the text */
+
+	owner_sticky_free(t);
+	assert_non_null(t = owner_sticky_new());
+	for (n = 0; n < 1000; n++) {
+		fault_arm(FAULT_ALLOC, n, ENOMEM);
+		err = NULL;
+		rc = owner_state_parse(t, text, len, &line, &err);
+		if (fault_disarm(FAULT_ALLOC) == 0)
+			break;
+		assert_int_equal(rc, -1);
+		assert_string_equal(err, "out of memory");
+		assert_int_equal(owner_sticky_count(t), 0);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(owner_sticky_count(t), 17);
+	assert_true(n >= 17);
+	free(text);
+	owner_sticky_free(t);
+}
+
 int
 main(void)
 {
@@ -520,6 +636,9 @@ main(void)
 		cmocka_unit_test(test_owner_state_corrupt),
 		cmocka_unit_test(test_owner_state_truncated_at_every_length),
 		cmocka_unit_test(test_owner_state_quota),
+		cmocka_unit_test(test_owner_state_limits),
+		cmocka_unit_test_teardown(test_owner_out_of_memory,
+		    fault_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/netlink.h>
 
 #include <errno.h>
 #include <setjmp.h>
@@ -436,6 +437,70 @@ test_sockdiag_addr_classes(void **state)
 	assert_int_equal(sockdiag_addr_is_any(&a), 0);
 }
 
+/* Addresses as records show them; a family sock_diag never gives: "?". */
+static void
+test_sockdiag_addr_str(void **state)
+{
+	struct sockdiag_addr	 a;
+	char			 buf[64];
+
+	(void)state;
+	mkaddr(&a, "127.0.0.1", 1);
+	assert_string_equal(sockdiag_addr_str(&a, buf, sizeof(buf)),
+	    "127.0.0.1");
+	mkaddr(&a, "fe80::1", 1);
+	assert_string_equal(sockdiag_addr_str(&a, buf, sizeof(buf)),
+	    "fe80::1");
+	a.family = AF_UNIX;
+	assert_string_equal(sockdiag_addr_str(&a, buf, sizeof(buf)), "?");
+	/* Too small a buffer for the address: "?" too, never a cut one. */
+	mkaddr(&a, "fe80::1", 1);
+	assert_string_equal(sockdiag_addr_str(&a, buf, 4), "?");
+}
+
+/*
+ * NLMSG_NOOP is skipped, even as the last message without its padding;
+ * NLMSG_DONE too short for its errno is refused; once a reply is done,
+ * later datagrams change nothing.
+ */
+static void
+test_sockdiag_parse_odd_messages(void **state)
+{
+	struct sockdiag_result	 res;
+	uint8_t			 m[sizeof(cap_peer_reply)];
+	const char		*err;
+
+	(void)state;
+	memset(m, 0, sizeof(m));
+	m[0] = 17;			/* nlmsg_len: unaligned, last */
+	m[4] = NLMSG_NOOP;
+	m[8] = 7;			/* seq */
+	sockdiag_result_init(&res, 0, 0);
+	assert_int_equal(sockdiag_parse(aligned(m, 17), 17, 7, &res, &err),
+	    SOCKDIAG_NEED_MORE);
+	assert_false(res.done);
+	assert_int_equal(res.nsocks, 0);
+
+	memcpy(m, cap_listen_reply2, 16);
+	m[0] = 16;			/* NLMSG_DONE without its int */
+	sockdiag_result_init(&res, 1, 0);
+	err = NULL;
+	assert_int_equal(sockdiag_parse(aligned(m, 16), 16, 8, &res, &err),
+	    SOCKDIAG_BAD);
+	assert_string_equal(err, "bad NLMSG_DONE");
+
+	sockdiag_result_init(&res, 0, 0);
+	assert_int_equal(sockdiag_parse(aligned(cap_peer_reply,
+	    sizeof(cap_peer_reply)), sizeof(cap_peer_reply), 7, &res, NULL),
+	    SOCKDIAG_OK);
+	assert_true(res.done);
+	assert_int_equal(res.nsocks, 1);
+	assert_int_equal(sockdiag_parse(aligned(cap_peer_reply,
+	    sizeof(cap_peer_reply)), sizeof(cap_peer_reply), 7, &res, NULL),
+	    SOCKDIAG_OK);
+	assert_int_equal(res.nsocks, 1);
+}
+
 int
 main(void)
 {
@@ -456,6 +521,8 @@ main(void)
 		cmocka_unit_test(test_sockdiag_parse_overflow_counted),
 		cmocka_unit_test(test_sockdiag_parse_misaligned),
 		cmocka_unit_test(test_sockdiag_addr_classes),
+		cmocka_unit_test(test_sockdiag_addr_str),
+		cmocka_unit_test(test_sockdiag_parse_odd_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
