@@ -114,6 +114,7 @@ FAULT_WRAP	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
 LDX_conf	= $(FAULT_WRAP)
 LDX_proto	= $(FAULT_WRAP)
 LDX_owner	= $(FAULT_WRAP)
+LDX_owner_state	= $(FAULT_WRAP)
 
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c $$(call mod_objs,$$*) \

@@ -14,7 +14,11 @@
 
 #include "owner_state.h"
 
-/* Read the whole of fd (size known from fstat) into a new buffer. */
+/*
+ * Read the whole of fd (size known from fstat) into a new buffer, and
+ * make sure that is the end: a file that shrank or grew while read is
+ * refused (EIO), never taken cut short.
+ */
 static int
 read_all(int fd, size_t size, char **text)
 {
@@ -24,17 +28,22 @@ read_all(int fd, size_t size, char **text)
 
 	if ((buf = malloc(size + 1)) == NULL)
 		return -1;
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
+	while (got <= size) {
+		n = read(fd, buf + got, size + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0) {
+		if (n == -1) {
 			free(buf);
-			if (n == 0)
-				errno = EIO;	/* shrank while read */
 			return -1;
 		}
+		if (n == 0)
+			break;
 		got += (size_t)n;
+	}
+	if (got != size) {
+		free(buf);
+		errno = EIO;
+		return -1;
 	}
 	buf[size] = '\0';
 	*text = buf;

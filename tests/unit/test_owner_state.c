@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@
 #include <cmocka.h>
 
 #include "owner_state.h"
+
+#include "fault.h"
 
 static char	 dir[64];
 static char	 path[128];
@@ -157,6 +160,82 @@ test_owner_state_save_safely(void **state)
 	owner_sticky_free(t);
 }
 
+/*
+ * A file that cannot be read whole at the size it had when opened is
+ * not trusted (treated as empty): a read error, a file that shrank or
+ * grew while read, fstat failing, no memory for it. EINTR is retried.
+ */
+static void
+test_owner_state_read_faults(void **state)
+{
+	static const struct {
+		enum fault_fn	 fn;
+		int		 err;
+		const char	*want;
+	} v[] = {
+		{ FAULT_READ, EIO, "Input/output error" },
+		{ FAULT_READ, 0, "Input/output error" },	/* shrank */
+		{ FAULT_FSTAT, 0, "Input/output error" },	/* grew */
+		{ FAULT_FSTAT, EACCES, "Permission denied" },
+		{ FAULT_ALLOC, ENOMEM, "Cannot allocate memory" },
+	};
+	struct owner_sticky	*t;
+	char			 err[256];
+	uint32_t		 uid;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(t = owner_sticky_new());
+	write_file(path, OWNER_STATE_HEADER "\n1000 rabbit\n", 0644);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		err[0] = '\0';
+		fault_arm(v[i].fn, 0, v[i].err);
+		assert_int_equal(owner_state_load(path, t, err, sizeof(err)),
+		    OWNER_LOAD_IGNORED);
+		assert_int_equal(fault_disarm(v[i].fn), 1);
+		if (strstr(err, v[i].want) == NULL || strstr(err, path) == NULL)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(owner_sticky_count(t), 0);
+	}
+	fault_arm(FAULT_READ, 0, EINTR);
+	assert_int_equal(owner_state_load(path, t, err, sizeof(err)),
+	    OWNER_LOAD_OK);
+	assert_int_equal(fault_disarm(FAULT_READ), 1);
+	assert_int_equal(owner_sticky_lookup(t, "rabbit", &uid), 0);
+	assert_int_equal(uid, 1000);
+	owner_sticky_free(t);
+}
+
+/* A save that cannot even start says why and writes nothing. */
+static void
+test_owner_state_save_faults(void **state)
+{
+	struct owner_sticky	*t;
+	char			 err[8192], *longpath;
+	struct stat		 st;
+	size_t			 n = 4200;
+
+	(void)state;
+	assert_non_null(t = owner_sticky_new());
+	assert_int_equal(owner_sticky_claim(t, "n", 1, NULL, NULL, NULL),
+	    OWNER_ST_OK);
+	(void)unlink(path);
+	fault_arm(FAULT_ALLOC, 0, ENOMEM);
+	assert_int_equal(owner_state_save(path, t, err, sizeof(err)), -1);
+	assert_int_equal(fault_disarm(FAULT_ALLOC), 1);
+	assert_non_null(strstr(err, ": out of memory"));
+	assert_int_equal(stat(path, &st), -1);
+
+	assert_non_null(longpath = malloc(n + 1));
+	memset(longpath, 'a', n);
+	longpath[0] = '/';
+	longpath[n] = '\0';
+	assert_int_equal(owner_state_save(longpath, t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": path too long"));
+	free(longpath);
+	owner_sticky_free(t);
+}
+
 int
 main(void)
 {
@@ -165,6 +244,10 @@ main(void)
 		cmocka_unit_test(test_owner_state_corrupt_is_empty),
 		cmocka_unit_test(test_owner_state_unsafe_is_empty),
 		cmocka_unit_test(test_owner_state_save_safely),
+		cmocka_unit_test_teardown(test_owner_state_read_faults,
+		    fault_reset),
+		cmocka_unit_test_teardown(test_owner_state_save_faults,
+		    fault_reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
