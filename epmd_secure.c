@@ -46,7 +46,7 @@ static const char usage_text[] =
 "       epmd_secure [-config File] [-acl File] -t\n"
 "       epmd_secure -version | -V\n"
 "       epmd_secure [-port No] -names | -started | -dump | -kill |\n"
-"                   -stop Name\n"
+"                   -stop Name | -forget Name\n"
 "\n"
 "Daemon options\n"
 "    -port No                 listen on port No (default 4369)\n"
