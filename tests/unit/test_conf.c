@@ -2591,53 +2591,44 @@ test_conf_more_edges(void **state)
 static void
 test_conf_read_file_io_errors(void **state)
 {
+	static const struct {
+		enum fault_fn	 fn;
+		int		 err;
+		const char	*why;
+	} v[] = {
+		{ FAULT_READ, EIO, "read: Input/output error" },
+		/* It shrank: the end comes before the size fstat gave. */
+		{ FAULT_READ, 0, "changed while being read (0 bytes, not "
+		    "18): not used; try again" },
+		/* It grew after fstat: there is more than it said. */
+		{ FAULT_FSTAT, 0, "changed while being read (more than 17 "
+		    "bytes): not used; try again" },
+		{ FAULT_FSTAT, EIO, "Input/output error" },
+	};
 	struct tmpdir		 t;
 	struct conf_errors	*e = errs_new();
 	struct conf		*c = calloc(1, sizeof(*c));
 	struct acl		*acl = NULL;
 	const char		*p;
 	char			*text = NULL, want[512];
-	size_t			 len = 0;
+	size_t			 len = 0, i;
 	int			 builtin;
 
 	(void)state;
 	tmp_open(&t);
 	p = tmp_file(&t, "a.acl", "allow 10.0.0.0/24\n", 0644);
 
-	fault_arm(FAULT_READ, 0, EIO);
-	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
-	assert_int_equal(fault_disarm(FAULT_READ), 1);
-	assert_null(text);
-	snprintf(want, sizeof(want), "%s: error: read: %s", p,
-	    strerror(EIO));
-	assert_msg(e, want);
-
-	/* It shrank: the end of file comes before the size fstat gave. */
-	memset(e, 0, sizeof(*e));
-	fault_arm(FAULT_READ, 0, 0);
-	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
-	assert_int_equal(fault_disarm(FAULT_READ), 1);
-	assert_null(text);
-	snprintf(want, sizeof(want), "%s: error: changed while being read "
-	    "(0 bytes, not 18): not used; try again", p);
-	assert_msg(e, want);
-
-	/* It grew after fstat: there is more to read than it said. */
-	memset(e, 0, sizeof(*e));
-	fault_arm(FAULT_FSTAT, 0, 0);
-	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
-	assert_int_equal(fault_disarm(FAULT_FSTAT), 1);
-	assert_null(text);
-	snprintf(want, sizeof(want), "%s: error: changed while being read "
-	    "(more than 17 bytes): not used; try again", p);
-	assert_msg(e, want);
-
-	memset(e, 0, sizeof(*e));
-	fault_arm(FAULT_FSTAT, 0, EIO);
-	assert_int_equal(conf_read_file(p, &text, &len, e), CONF_READ_ERROR);
-	assert_int_equal(fault_disarm(FAULT_FSTAT), 1);
-	snprintf(want, sizeof(want), "%s: error: %s", p, strerror(EIO));
-	assert_msg(e, want);
+	for (i = 0; i < NELEM(v); i++) {
+		memset(e, 0, sizeof(*e));
+		fault_arm(v[i].fn, 0, v[i].err);
+		assert_int_equal(conf_read_file(p, &text, &len, e),
+		    CONF_READ_ERROR);
+		assert_int_equal(fault_disarm(v[i].fn), 1);
+		assert_null(text);
+		snprintf(want, sizeof(want), "%s: error: %s", p, v[i].why);
+		assert_msg(e, want);
+		assert_int_equal(e->total, 1);
+	}
 
 	/* A signal during the read: retried, the whole file comes back. */
 	memset(e, 0, sizeof(*e));
